@@ -1,0 +1,50 @@
+"""derive(model): every result, in order, from the ODE and the distribution of x0."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from analysis import gradient_descent, landscape, variance_corrected
+from analysis.derivation import Derivation, Result
+from analysis.model import Model
+
+__all__ = ["derive", "clear_caches", "STEPS"]
+
+STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS
+"""Every derivation step, in the order results are listed."""
+
+
+@lru_cache(maxsize=16)
+def _derive(model: Model) -> Derivation:
+    done: dict = {}
+    results = []
+    for step in STEPS:
+        needs_missing = False
+        try:
+            expr = step.derive(model, done)
+        except KeyError:
+            needs_missing = True
+            expr = None
+        if expr is None or needs_missing:
+            continue
+        done[step.name] = expr
+        results.append(Result(step.name, expr, step.description))
+    return Derivation(model, tuple(results))
+
+
+def derive(model: Model | None = None) -> Derivation:
+    """Derive every result for `model` (None: the paper's model). Cached; see `clear_caches`.
+
+    >>> derive().loss
+    sigma**2*(exp(a*t) - exp(a_star*t))**2/2
+    """
+    if model is None:
+        model = Model.paper()
+    if not isinstance(model, Model):
+        raise ValueError("model must be an analysis.Model")
+    return _derive(model)
+
+
+def clear_caches() -> None:
+    """Drop every cached derivation."""
+    _derive.cache_clear()

@@ -1,0 +1,139 @@
+"""Named numerical-accuracy rewrites, applied to a derived expression before it is printed.
+
+Each rule maps an expression to one that is equal as mathematics but evaluates
+accurately in floating point at the hard points: cancellation near the optimum
+a = a*, removable singularities, and intermediate overflow of e^{2at}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1
+from sympy.codegen.rewriting import expm1_opt, optimize
+
+from analysis.symbols import a, a_star, t, z
+from numerics.special import exprel
+
+__all__ = ["Rule", "through_z", "exp_difference", "expm1_rule", "removable_singularity", "RULES", "apply_rules"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rewrite: `apply(expr)` returns an equal expression that evaluates accurately."""
+
+    name: str
+    description: str
+    apply: Callable[[sp.Expr], sp.Expr]
+
+
+def _is_exp(term) -> bool:
+    return isinstance(term, sp.exp)
+
+
+def _exp_difference(expr: sp.Expr) -> sp.Expr:
+    """c (e^p - e^q) -> c sign(p - q) e^{max(p, q)} (-expm1(-|p - q|))."""
+
+    def match(node):
+        if not isinstance(node, sp.Add) or len(node.args) != 2:
+            return False
+        (c1, e1), (c2, e2) = (arg.as_coeff_Mul() for arg in node.args)
+        return _is_exp(e1) and _is_exp(e2) and c1 == -c2
+
+    def replace(node):
+        (c1, e1), (_, e2) = (arg.as_coeff_Mul() for arg in node.args)
+        p, q = e1.args[0], e2.args[0]
+        gap = sp.factor(p - q)  # t (a - a*): the difference is formed before any rounding
+        return c1 * sp.sign(gap) * sp.exp(sp.Max(p, q)) * -expm1(-sp.Abs(gap))
+
+    return expr.replace(match, replace)
+
+
+def _expm1(expr: sp.Expr) -> sp.Expr:
+    """e^x - 1 -> expm1(x), after bringing sums over a common denominator."""
+    return optimize(sp.together(expr), [expm1_opt])
+
+
+def _expand_exponents(expr: sp.Expr) -> sp.Expr:
+    """e^{p + q} -> e^p e^q, after expanding every exponent."""
+    expr = expr.replace(lambda n: isinstance(n, sp.exp), lambda n: sp.exp(sp.expand(n.args[0])))
+    return sp.expand_power_exp(expr)
+
+
+def _regularise_at(expr: sp.Expr, var: sp.Symbol, point: sp.Expr) -> sp.Expr:
+    """Write var = point + w, expand each e^{u(w)} with u(0) = 0 as 1 + u exprel(u) (nested
+    exponentials included), cancel the common power of w, and return to var."""
+    w = sp.Dummy("w")
+    shifted = expr.subs(var, point + w)
+
+    def vanishes_at_zero(node):
+        return _is_exp(node) and sp.simplify(node.args[0].subs(w, 0)) == 0
+
+    for _ in range(_MAX_NESTING):
+        expanded = _expand_exponents(shifted)
+        regular = expanded.replace(vanishes_at_zero, lambda node: 1 + node.args[0] * exprel(node.args[0]))
+        if regular == expanded:
+            break
+        shifted = regular
+    return sp.factor(shifted).subs(w, var - point)
+
+
+_MAX_NESTING = 4
+"""Depth of nested exponentials the removable-singularity rule expands (the ratios nest two)."""
+
+
+def _outside_domain(var: sp.Symbol, point: sp.Expr) -> bool:
+    return point.is_real is False or (var.is_positive is True and point.is_nonpositive is True)
+
+
+def _removable_singularity(expr: sp.Expr) -> sp.Expr:
+    """0/0 at a point of the domain: regularise the expression there with exprel."""
+    numer, denom = sp.fraction(sp.together(expr))
+    for var in sorted(denom.free_symbols, key=str):
+        for point in sp.solve(denom, var):
+            if _outside_domain(var, point) or sp.simplify(numer.subs(var, point)) != 0:
+                continue
+            return _regularise_at(expr, var, point)
+    return expr
+
+
+def _through_z(expr: sp.Expr) -> sp.Expr:
+    """An expression of a and a* only through z = e^{(a*-a)t}: regularise it in z, then put
+    z - 1 = expm1((a*-a)t), so no information is lost forming z near 1."""
+    if not {a, a_star} <= expr.free_symbols:
+        return expr
+    in_z = sp.factor(sp.expand(sp.expand_power_exp(expr.subs(a_star, a + sp.log(z) / t))))
+    if in_z.free_symbols & {a, a_star, t}:
+        return expr
+    return _removable_singularity(in_z).subs(z, sp.exp(t * (a_star - a)))
+
+
+exp_difference = Rule(
+    "exp_difference",
+    "e^p - e^q as sign(p-q) e^max(p,q) (-expm1(-|p-q|)): no cancellation at p = q, no spurious overflow.",
+    _exp_difference,
+)
+expm1_rule = Rule("expm1", "e^x - 1 as expm1(x) (SymPy's expm1_opt): exact near x = 0.", _expm1)
+removable_singularity = Rule(
+    "removable_singularity",
+    "0/0 at a point: expand e^u = 1 + u exprel(u) about it and cancel the common factor.",
+    _removable_singularity,
+)
+
+through_z = Rule(
+    "through_z",
+    "A function of z = e^{(a*-a)t} alone is evaluated through z, regularised at z = 1.",
+    _through_z,
+)
+
+RULES: tuple[Rule, ...] = (through_z, removable_singularity, exp_difference, expm1_rule)
+"""The rules, in the order they are applied."""
+
+
+def apply_rules(expr: sp.Expr, rules: tuple[Rule, ...] = RULES) -> sp.Expr:
+    """Apply each rule in turn."""
+    for rule in rules:
+        expr = rule.apply(expr)
+    return expr
