@@ -124,6 +124,9 @@ class Compiled:
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.functions)
 
+    def __repr__(self) -> str:
+        return f"Compiled(backend={self.backend!r}, names={self.names()!r})"
+
     def __getitem__(self, name: str) -> CompiledFunction:
         for f in self.functions:
             if f.name == name:
