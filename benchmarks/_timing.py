@@ -31,7 +31,6 @@ def paired_ratio(a: Callable[[], float], b: Callable[[], float], repeats: int) -
 def report(label: str, ratio: float, target: float, a_s: float, b_s: float, higher_is_better: bool = False) -> bool:
     met = ratio >= target if higher_is_better else ratio <= target
     relation = ">=" if higher_is_better else "<="
-    print(
-        f"{label}: ratio {ratio:.2f} (target {relation} {target}) [{a_s:.3f} s vs {b_s:.3f} s] {'MET' if met else 'MISSED'}"
-    )
+    verdict = "MET" if met else "MISSED"
+    print(f"{label}: ratio {ratio:.2f} (target {relation} {target}) [{a_s:.3f} s vs {b_s:.3f} s] {verdict}")
     return met

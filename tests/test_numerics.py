@@ -126,9 +126,7 @@ def test_vc_ratio_matches_its_definition(paper, f_numpy, at, ast, t_, e):
     assert_relative(got, exact, tol=1e-9)
 
 
-@given(
-    a_=st.floats(-1e4, 1e4), ast_=st.floats(-1e4, 1e4), t_=st.floats(1e-3, 1e3), s=st.floats(0, 1e3)
-)
+@given(a_=st.floats(-1e4, 1e4), ast_=st.floats(-1e4, 1e4), t_=st.floats(1e-3, 1e3), s=st.floats(0, 1e3))
 @example(a_=1000.0, ast_=1000.0, t_=1.0, s=1.0)  # e^{2at} overflows, the loss is exactly 0
 @example(a_=-2000.0, ast_=0.0, t_=1.0, s=1.0)  # e^{(a+a*)t} underflows while the loss is s^2/2
 @example(a_=400.0, ast_=400.0 - math.log(2), t_=1.0, s=1.0)
