@@ -110,6 +110,8 @@ class Problem:
             object.__setattr__(self, f.name, np.array(arr, dtype=float).reshape(-1))
         if np.any(self.sigma <= 0):
             raise ValueError("sigma must be > 0")
+        prefactor = 2 * np.log(np.maximum(self.sigma, 1.0)) + 2 * np.log(np.maximum(self.t, 1.0))
+        object.__setattr__(self, "_limit", _LOG_FLOAT_MAX - HEADROOM - prefactor)  # see _representable
 
     def __len__(self) -> int:
         return self.a_star.size
@@ -354,9 +356,8 @@ class Run:
 
 def _representable(a, problem: Problem) -> np.ndarray:
     """Whether the loss and its derivatives at a fit in float64 with `HEADROOM` to spare."""
-    exponent = 2 * np.maximum(a, problem.a_star) * problem.t
-    prefactor = 2 * np.log(np.maximum(problem.sigma, 1.0)) + 2 * np.log(np.maximum(problem.t, 1.0))
-    return np.isfinite(a) & (exponent + prefactor < _LOG_FLOAT_MAX - HEADROOM)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(a) & (2 * np.maximum(a, problem.a_star) * problem.t < problem._limit)
 
 
 def _check_run_arguments(steps, tol) -> None:
