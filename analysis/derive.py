@@ -6,12 +6,14 @@ from functools import lru_cache
 
 from analysis import gradient_descent, landscape, variance_corrected
 from analysis.derivation import Derivation, Result
+from analysis.minibatch import STEPS as MINIBATCH_STEPS
 from analysis.model import Model
 
 __all__ = ["derive", "clear_caches", "STEPS"]
 
 STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS
 """Every derivation step, in the order results are listed."""
+STEPS += MINIBATCH_STEPS  # per-sample results, for the minibatch optimisers in numerics.optimizers
 
 
 @lru_cache(maxsize=16)
