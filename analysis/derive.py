@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from analysis import gradient_descent, landscape, variance_corrected
+from analysis import gradient_descent, landscape, variance_corrected, vc_discrete
 from analysis.derivation import Derivation, Result
 from analysis.model import Model
 
@@ -12,6 +12,7 @@ __all__ = ["derive", "clear_caches", "STEPS"]
 
 STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS
 """Every derivation step, in the order results are listed."""
+STEPS += vc_discrete.STEPS
 
 
 @lru_cache(maxsize=16)
