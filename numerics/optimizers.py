@@ -97,6 +97,13 @@ def _sample_mean(name: str, a, problem: Problem, x0) -> np.ndarray:
     return np.mean(_call(name, values), axis=1)
 
 
+def _full(value, shape) -> np.ndarray:
+    """`value` as a writable float64 array of `shape` (no copy when it already is one)."""
+    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype == float:
+        return value
+    return np.array(np.broadcast_to(value, shape), dtype=float)
+
+
 @dataclass(frozen=True)
 class _Fused:
     """Loss(a) and step(a) of a stateless population optimiser, generated together by lambdify with
@@ -115,7 +122,7 @@ class _Fused:
 
         args = (a, a_star, t, sigma, eta)
         with np.errstate(all="ignore"):
-            loss, step = (np.array(np.broadcast_to(v, a.shape), dtype=float) for v in self.kernel(*args))
+            loss, step = (_full(v, a.shape) for v in self.kernel(*args))
         bad = np.flatnonzero(~(np.isfinite(loss) & np.isfinite(step)))
         if bad.size:
             with mpmath.workdps(FALLBACK_DPS):
@@ -170,7 +177,9 @@ class Problem:
         if np.any(self.sigma <= 0):
             raise ValueError("sigma must be > 0")
         prefactor = 2 * np.log(np.maximum(self.sigma, 1.0)) + 2 * np.log(np.maximum(self.t, 1.0))
-        object.__setattr__(self, "_limit", _LOG_FLOAT_MAX - HEADROOM - prefactor)  # see _representable
+        limit = _LOG_FLOAT_MAX - HEADROOM - prefactor
+        # see _representable: 2 max(a, a*) t < limit, i.e. a and a* below limit / (2 t)
+        object.__setattr__(self, "_bound", limit / (2 * self.t))
 
     def __len__(self) -> int:
         return self.a_star.size
@@ -432,7 +441,7 @@ def _loss(a, problem: Problem) -> np.ndarray:
 def _representable(a, problem: Problem) -> np.ndarray:
     """Whether the loss and its derivatives at a fit in float64 with `HEADROOM` to spare."""
     with np.errstate(invalid="ignore"):
-        return np.isfinite(a) & (2 * np.maximum(a, problem.a_star) * problem.t < problem._limit)
+        return (a > -np.inf) & (np.maximum(a, problem.a_star) < problem._bound)  # nan compares False
 
 
 def _check_run_arguments(steps, tol) -> None:
@@ -513,7 +522,8 @@ def run(
                 a_next, state = optimizer.update(a, state, prob, x0)
         else:
             a_next = a + step
-        ok = _representable(a_next, prob)
+        with np.errstate(invalid="ignore"):
+            ok = (a_next > -np.inf) & (a_next < prob._bound)  # _representable; every a* is below the bound
         all_ok = bool(ok.all())
         if all_ok and fused is None:
             loss = _loss(a_next, prob)
