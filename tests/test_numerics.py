@@ -232,3 +232,18 @@ def test_rewrites_preserve_value(paper, f_numpy):
         pt = {**point, z: zz}
         diff = sp.N((original - rewritten).subs(pt), 30)
         assert abs(diff) < 1e-25, fn.name
+
+
+def test_unchecked_equals_the_checked_call_and_keeps_the_fallback(f_numpy, f_mpmath):
+    """`unchecked` skips validation only: same values, and overflowing entries still re-evaluated."""
+    f = f_numpy.loss
+    values = {"a": np.array([-3.0, 0.999999, 1.0, 2.0, 400.0]), "a_star": np.array(1.0), "t": np.array(1.0)}
+    values["sigma"] = np.array(1e-150)  # sigma^2 e^{800} over- and underflows in float64: the fallback decides
+    checked = f(**values)
+    unchecked = f.unchecked(*(values[n] for n in f.arguments))
+    np.testing.assert_array_equal(unchecked, checked)
+    assert np.all(np.isfinite(unchecked)) and unchecked[-1] > 0
+    with pytest.raises(TypeError, match="unchecked"):
+        f.unchecked(0.0)
+    with pytest.raises(ValueError, match="numpy backend"):
+        f_mpmath.loss.unchecked(0.0, 0.0, 1.0, 1.0)
