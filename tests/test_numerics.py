@@ -247,3 +247,12 @@ def test_unchecked_equals_the_checked_call_and_keeps_the_fallback(f_numpy, f_mpm
         f.unchecked(0.0)
     with pytest.raises(ValueError, match="numpy backend"):
         f_mpmath.loss.unchecked(0.0, 0.0, 1.0, 1.0)
+
+
+@given(at=st.floats(-300, 300), gap=st.floats(-1e-3, 1e-3), t_=times, e=rates)
+@example(at=1.0, gap=4e-5, t_=1.0, e=0.5)  # found by the vc-minibatch claim: expm1(a* t - a t) lost digits
+@example(at=200.0, gap=1e-12, t_=1.0, e=0.5)
+@example(at=1.0, gap=0.0, t_=1.0, e=0.5)
+def test_vc_step_is_accurate_near_the_optimum(paper, f_numpy, at, gap, t_, e):
+    values = {"a": (at + gap) / t_, "a_star": at / t_, "t": t_, "eta": e}
+    assert_relative(f_numpy.vc_step(**values), reference(paper, "vc_step", **values))
