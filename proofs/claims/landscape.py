@@ -84,6 +84,7 @@ def closed_form_numeric(settings: Settings) -> Outcome:
 CONCAVITY_BOX = {"d": (-4.0, 4.0), "t": (0.25, 4.0)}
 """Interval box: d = a - a* and t (the sign of the Hessian does not depend on sigma > 0)."""
 
+
 def nonconvex_symbolic(settings: Settings) -> Outcome:
     """Hessian = sigma^2 t^2 e^{2at} (2 - 2 e^{-w}) with w = (a - a_c) t, a_c the derived threshold.
 
@@ -196,8 +197,13 @@ def _asymptotic_forms():
     d = derive()
     return (
         ("loss -> plateau sigma^2/2 e^{2a*t}", "loss", d.loss, -sp.oo, sigma**2 / 2 * sp.exp(2 * a_star * t)),
-        ("gradient ~ -sigma^2 t e^{a*t} e^{at} -> 0", "gradient", d.gradient, -sp.oo,
-         -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(a * t)),
+        (
+            "gradient ~ -sigma^2 t e^{a*t} e^{at} -> 0",
+            "gradient",
+            d.gradient,
+            -sp.oo,
+            -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(a * t),
+        ),
         ("loss ~ sigma^2/2 e^{2at}", "loss", d.loss, sp.oo, sigma**2 / 2 * sp.exp(2 * a * t)),
         ("gradient ~ sigma^2 t e^{2at}", "gradient", d.gradient, sp.oo, sigma**2 * t * sp.exp(2 * a * t)),
     )
@@ -213,16 +219,23 @@ def asymmetry_symbolic(settings: Settings) -> Outcome:
     for label, _, function, end, leading in _asymptotic_forms():
         ratio = sp.limit(function / leading, a, end)
         if ratio != 1:
-            return Outcome("symbolic", "refuted", f"{label}: limit of ratio is {ratio}",
-                           counterexample={"asymptotic": label, "limit_of_ratio": str(ratio)})
+            return Outcome(
+                "symbolic",
+                "refuted",
+                f"{label}: limit of ratio is {ratio}",
+                counterexample={"asymptotic": label, "limit_of_ratio": str(ratio)},
+            )
         found.append(f"lim {label.split(' ')[0]}/leading = 1 (a -> {end})")
     plateau = sp.limit(d.loss, a, -sp.oo)
     vanishing = sp.limit(d.gradient, a, -sp.oo)
     exploding = (sp.limit(d.loss, a, sp.oo), sp.limit(d.gradient, a, sp.oo))
     if vanishing != 0 or exploding != (sp.oo, sp.oo) or plateau.has(a) or not plateau.is_positive:
-        return Outcome("symbolic", "refuted", "limits at the ends are not plateau/0/oo/oo",
-                       counterexample={"plateau": str(plateau), "gradient_minus_oo": str(vanishing),
-                                       "plus_oo": str(exploding)})
+        return Outcome(
+            "symbolic",
+            "refuted",
+            "limits at the ends are not plateau/0/oo/oo",
+            counterexample={"plateau": str(plateau), "gradient_minus_oo": str(vanishing), "plus_oo": str(exploding)},
+        )
     found.append(f"lim_(a->-oo) loss = {plateau}, gradient -> 0; loss, gradient -> oo as a -> oo")
     return Outcome("symbolic", "confirmed", "; ".join(found))
 
@@ -244,8 +257,9 @@ def asymmetry_numeric(settings: Settings) -> Outcome:
     forms = []
     for label, name, _, end, leading in _asymptotic_forms():
         arguments = sorted(leading.free_symbols - {a_sym}, key=lambda s: s.name)
-        forms.append((label, name, end, sp.lambdify([a_sym, *arguments], leading, "mpmath"),
-                       [s.name for s in arguments]))
+        forms.append(
+            (label, name, end, sp.lambdify([a_sym, *arguments], leading, "mpmath"), [s.name for s in arguments])
+        )
     worst = 0.0
     with mpmath.workdps(settings.dps):
         for point in checks.points(sample):
@@ -261,13 +275,21 @@ def asymmetry_numeric(settings: Settings) -> Outcome:
                 deviation = abs(value / reference - 1)
                 # absolute slack: f/leading - 1 loses its leading digits to cancellation against 1
                 if not deviation <= bound + checks.mp_rtol(settings.dps):
-                    return Outcome("numeric", "refuted", f"{label}: deviation {mpmath.nstr(deviation, 5)} > bound",
-                                   worst_error=float(deviation),
-                                   counterexample={**args, "a": mpmath.nstr(a_value, 20), "deviation": str(deviation)})
+                    return Outcome(
+                        "numeric",
+                        "refuted",
+                        f"{label}: deviation {mpmath.nstr(deviation, 5)} > bound",
+                        worst_error=float(deviation),
+                        counterexample={**args, "a": mpmath.nstr(a_value, 20), "deviation": str(deviation)},
+                    )
                 worst = max(worst, float(deviation / bound))
-    return Outcome("numeric", "confirmed",
-                   f"|f/leading - 1| <= {NEXT_ORDER} e^-|w| at {settings.samples} points, |w| in {ASYMPTOTIC_W};"
-                   f" worst deviation/bound {worst:.3g}", worst_error=worst)
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"|f/leading - 1| <= {NEXT_ORDER} e^-|w| at {settings.samples} points, |w| in {ASYMPTOTIC_W};"
+        f" worst deviation/bound {worst:.3g}",
+        worst_error=worst,
+    )
 
 
 CLAIMS = (

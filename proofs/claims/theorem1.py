@@ -97,13 +97,25 @@ def flow_numeric(settings: Settings) -> Outcome:
             predicted = mpmath.exp(-2 * FLOW_TIME) * fmp.loss(**p)
             error = checks.relative_error(measured, predicted)
             if not error <= RK4_RTOL:
-                return Outcome("numeric", "refuted", f"flow Loss(tau=1) off by {error:.3g}", worst_error=error,
-                               counterexample={**point, "loss_tau": mpmath.nstr(measured, 20),
-                                               "e^-2 loss_0": mpmath.nstr(predicted, 20)})
+                return Outcome(
+                    "numeric",
+                    "refuted",
+                    f"flow Loss(tau=1) off by {error:.3g}",
+                    worst_error=error,
+                    counterexample={
+                        **point,
+                        "loss_tau": mpmath.nstr(measured, 20),
+                        "e^-2 loss_0": mpmath.nstr(predicted, 20),
+                    },
+                )
             worst = max(worst, error)
-    return Outcome("numeric", "confirmed", f"{identity.detail}; flow integrated (RK4, h = 1/{FLOW_STEPS}) to tau = {FLOW_TIME} from"
-                   f" {len(sample['a'])} points: Loss = e^(-2 tau) Loss_0 to {worst:.2g}",
-                   worst_error=max(identity.worst_error, worst))
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"{identity.detail}; flow integrated (RK4, h = 1/{FLOW_STEPS}) to tau = {FLOW_TIME} from"
+        f" {len(sample['a'])} points: Loss = e^(-2 tau) Loss_0 to {worst:.2g}",
+        worst_error=max(identity.worst_error, worst),
+    )
 
 
 CLAIMS = (
