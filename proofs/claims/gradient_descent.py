@@ -11,7 +11,7 @@ import sympy as sp
 from proofs import checks
 from proofs.claim import Claim, Outcome, Settings
 
-__all__ = ["CLAIMS", "SECOND_ORDER_STEP", "SECOND_ORDER_RTOL", "STABILITY_MARGIN", "GROWTH_SLOPE_RTOL"]
+__all__ = ["CLAIMS", "second_order_step", "second_order_rtol", "STABILITY_MARGIN", "GROWTH_SLOPE_RTOL"]
 
 REGION = {
     "a": checks.uniform(-3.0, 3.0),
@@ -21,12 +21,22 @@ REGION = {
 }
 """Parameter region of the plain-GD claims."""
 
-SECOND_ORDER_STEP = mpmath.mpf("1e-15")
-"""|step in a| * t at which (ratio - 1 - c1 eta)/eta^2 estimates c2: the eta^2 term is ~1e-30, which 50 digits
-still resolve to ~20 digits, and the O(eta^3) rest is ~1e-15/|1 - z| relative."""
+SECOND_ORDER_DIGITS = 3
+"""At dps digits the eta^2 coefficient is estimated from a step |da| t = 10^(-dps/3): its eta^2 term (~10^(-2dps/3))
+keeps dps/3 digits above rounding, and the O(eta^3) rest is ~10^(-dps/3)/|1 - z| relative."""
 
-SECOND_ORDER_RTOL = 1e-8
-"""Relative tolerance on that estimate: the truncation 1e-15/|1 - z| stays below it for |1 - z| >= 1e-7."""
+SECOND_ORDER_MARGIN = 5
+"""Digits given up on that estimate: the truncation 10^(-dps/3)/|1 - z| for |1 - z| >= 1e-5 in the region."""
+
+
+def second_order_step(dps: int):
+    """The step |da| t = 10^(-dps/3) used to estimate c2 at dps digits."""
+    return mpmath.mpf(10) ** (-mpmath.mpf(dps) / SECOND_ORDER_DIGITS)
+
+
+def second_order_rtol(dps: int) -> float:
+    """Relative tolerance of the c2 estimate: 10^(-dps/3 + SECOND_ORDER_MARGIN)."""
+    return 10.0 ** (-dps / SECOND_ORDER_DIGITS + SECOND_ORDER_MARGIN)
 
 
 def _done():
@@ -81,14 +91,14 @@ def lemma1_numeric(settings: Settings) -> Outcome:
         for point in checks.points(checks.draw(REGION, settings)):
             p = {k: mpmath.mpf(v) for k, v in point.items()}
             scale = p["t"] ** 2 * fmp.terminal_variance(a=p["a"], sigma=p["sigma"], t=p["t"])
-            eta = SECOND_ORDER_STEP / (p["t"] * abs(fmp.gradient(**p)))
+            eta = second_order_step(settings.dps) / (p["t"] * abs(fmp.gradient(**p)))
             loss = fmp.loss(**p)
             stepped = {**p, "a": p["a"] - eta * fmp.gradient(**p)}
             ratio = fmp.loss(**stepped) / loss
             estimate = (ratio - 1 + 2 * eta * scale) / eta**2
             c2 = fmp.gd_ratio_second_order(**p)
             error = checks.relative_error(estimate, c2)
-            if not error <= SECOND_ORDER_RTOL:
+            if not error <= second_order_rtol(settings.dps):
                 return Outcome(
                     "numeric",
                     "refuted",
@@ -100,8 +110,8 @@ def lemma1_numeric(settings: Settings) -> Outcome:
     return Outcome(
         "numeric",
         "confirmed",
-        f"{identity.detail}; eta^2 coefficient from a step |da| t = 1e-15:"
-        f" worst relative error {worst:.2g} (tol {SECOND_ORDER_RTOL:g})",
+        f"{identity.detail}; eta^2 coefficient from a step |da| t = {float(second_order_step(settings.dps)):.0e}:"
+        f" worst relative error {worst:.2g} (tol {second_order_rtol(settings.dps):.0e})",
         worst_error=max(identity.worst_error, worst),
     )
 
