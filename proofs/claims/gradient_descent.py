@@ -152,7 +152,7 @@ GROWTH_RATIO_RTOL = 0.02
 def stability_symbolic(settings: Settings) -> Outcome:
     """grad(a*) = 0; L''(a*) = derived curvature; the GD map's derivative at a* is -1 at exactly eta = eta_max;
     the escape-time constant from the closed-form flow time integral equals the derived one."""
-    from analysis.symbols import a, a_star, eta, sigma, t
+    from analysis.symbols import a, a_star, eta, t
 
     done = _done()
     curvature, eta_max, growth = done["gd_curvature_optimum"], done["gd_learning_rate_max"], done["gd_steps_growth"]
@@ -178,7 +178,6 @@ def stability_symbolic(settings: Settings) -> Outcome:
         settings,
         note=f"L''(a*) = {curvature}; eta_max = {eta_max}; steps ~ ({growth}) z0",
     )
-    del sigma
     return outcome
 
 
