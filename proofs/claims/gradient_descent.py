@@ -189,12 +189,12 @@ def stability_symbolic(settings: Settings) -> Outcome:
     return outcome
 
 
-def _gd_contraction(fmp, p, eta):
-    """|a_N - a*| / |a_0 - a*| over STABILITY_STEPS plain-GD steps from a* + offset/t, to the power 1/N."""
+def _gd_contraction(fmp, p, eta, steps=STABILITY_STEPS):
+    """|a_N - a*| / |a_0 - a*| over N = `steps` plain-GD steps from a* + offset/t, to the power 1/N."""
     a = p["a_star"] + STABILITY_OFFSET / p["t"]
-    for _ in range(STABILITY_STEPS):
+    for _ in range(steps):
         a = a - eta * fmp.gradient(a=a, a_star=p["a_star"], t=p["t"], sigma=p["sigma"])
-    return (abs(a - p["a_star"]) / (STABILITY_OFFSET / p["t"])) ** (mpmath.mpf(1) / STABILITY_STEPS)
+    return (abs(a - p["a_star"]) / (STABILITY_OFFSET / p["t"])) ** (mpmath.mpf(1) / steps)
 
 
 def _escape_steps(f64, a_star, t, sigma, depths, eta):
