@@ -59,7 +59,8 @@ def test_escape_steps_grow_like_the_derived_constant(f_numpy):
     a_star=st.floats(-2, 2),
     t=st.floats(0.2, 3),
     sigma=st.floats(0.2, 3),
-    h=st.one_of(st.floats(0.01, 0.9), st.floats(1.1, 2.5)),
+    # h = 1 (one-step contraction) and h = 2 (the stability boundary) are where the linear rate decides nothing
+    h=st.one_of(st.floats(0.01, 0.9), st.floats(1.1, 1.99), st.floats(2.01, 2.5)),
 )
 @example(a_star=0.0, t=1.0, sigma=1.0, h=1.95)  # just inside the stability limit
 @example(a_star=0.0, t=1.0, sigma=1.0, h=2.05)  # just outside: expands
