@@ -248,8 +248,9 @@ def short(text: str, width: int = 60) -> str:
 def interval_outcome(enclosure, what: str) -> Outcome:
     """The Outcome of a `proofs.interval.enclose` result: certified, refuted (with the point) or undecided."""
     if enclosure.status == "certified":
-        return Outcome("interval", "confirmed", f"{what}: certified on {enclosure.pieces} pieces",
-                       pieces=enclosure.pieces)
+        return Outcome(
+            "interval", "confirmed", f"{what}: certified on {enclosure.pieces} pieces", pieces=enclosure.pieces
+        )
     if enclosure.status == "refuted":
         return Outcome(
             "interval",
@@ -258,5 +259,9 @@ def interval_outcome(enclosure, what: str) -> Outcome:
             pieces=enclosure.pieces,
             counterexample={**enclosure.point, "enclosure": list(enclosure.value)},
         )
-    return Outcome("interval", "inconclusive", f"{what}: undecided piece {enclosure.piece} after {enclosure.pieces}",
-                   pieces=enclosure.pieces)
+    return Outcome(
+        "interval",
+        "inconclusive",
+        f"{what}: undecided piece {enclosure.piece} after {enclosure.pieces}",
+        pieces=enclosure.pieces,
+    )

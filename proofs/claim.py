@@ -71,7 +71,7 @@ class Outcome:
             raise ValueError("a refuting outcome must carry its counterexample")
         if self.kind == "interval" and self.status == "confirmed" and not self.pieces:
             raise ValueError("a confirmed interval enclosure reports its number of pieces")
-        if self.kind == "numeric" and self.worst_error is None and self.status != "refuted":
+        if self.kind == "numeric" and self.worst_error is None and self.status == "confirmed":
             raise ValueError("a numeric check reports its worst error")
 
 
@@ -188,6 +188,5 @@ def run_claim(claim: Claim, settings: Settings) -> ClaimResult:
             raise ValueError(f"claim {claim.id}: the {kind} check returned a {outcome.kind} outcome")
         outcomes.append(outcome)
     outcomes = tuple(outcomes)
-    return ClaimResult(
-        claim.id, decide(outcomes), claim.expected, outcomes, time.perf_counter() - start, claim.statement
-    )
+    seconds = time.perf_counter() - start
+    return ClaimResult(claim.id, decide(outcomes), claim.expected, outcomes, seconds, claim.statement)
