@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from analysis.expansions import derivative_coefficient, taylor_polynomial
 from analysis.steps import Step
 from analysis.symbols import a, eta, z
 
-__all__ = ["STEPS", "taylor_coefficient", "derivative_coefficient"]
-
-
-def taylor_coefficient(expr: sp.Expr, var: sp.Symbol, order: int) -> sp.Expr:
-    """The coefficient of var**order in the Taylor series of expr about var = 0."""
-    return sp.factor(sp.series(expr, var, 0, order + 1).removeO().coeff(var, order))
+__all__ = ["STEPS", "gd_ratio"]
 
 
 def gd_ratio(done) -> sp.Expr:
@@ -21,22 +17,8 @@ def gd_ratio(done) -> sp.Expr:
 
 
 def gd_ratio_first_order(model, done):
-    """Loss(a - eta grad)/Loss(a) = c0 + c1 eta + O(eta^2), by series expansion."""
-    ratio = gd_ratio(done)
-    c0 = sp.simplify(ratio.subs(eta, 0))
-    c1 = sp.simplify(sp.diff(ratio, eta).subs(eta, 0))
-    return sp.expand(c0 + c1 * eta)
-
-
-def derivative_coefficient(expr: sp.Expr, var: sp.Symbol, order: int) -> sp.Expr:
-    """The Taylor coefficient of var**order about var = 0 by Taylor's formula, f^(n)(0)/n!.
-
-    The same number as `taylor_coefficient`, without the cost of `sympy.series`.
-
-    >>> derivative_coefficient(sp.exp(2 * eta), eta, 2)
-    2
-    """
-    return sp.factor(sp.expand(sp.diff(expr, var, order).subs(var, 0) / sp.factorial(order)))
+    """Loss(a - eta grad)/Loss(a) = c0 + c1 eta + O(eta^2)."""
+    return taylor_polynomial(gd_ratio(done), eta, 1)
 
 
 def gd_ratio_second_order(model, done):

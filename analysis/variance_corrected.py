@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from analysis.expansions import taylor_polynomial
 from analysis.steps import Step
 from analysis.symbols import a, eta, z
 
@@ -44,10 +45,7 @@ def vc_ratio_local(model, done):
 
 def vc_ratio_first_order(model, done):
     """vc_ratio_z = c0 + c1 eta + O(eta^2)."""
-    ratio = done["vc_ratio_z"]
-    c0 = sp.simplify(ratio.subs(eta, 0))
-    c1 = sp.simplify(sp.diff(ratio, eta).subs(eta, 0))
-    return sp.expand(c0 + c1 * eta)
+    return taylor_polynomial(done["vc_ratio_z"], eta, 1)
 
 
 STEPS = (

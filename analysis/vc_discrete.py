@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from analysis.expansions import taylor_polynomial
 from analysis.steps import Step
 from analysis.symbols import a, eta, z
 
@@ -49,12 +50,7 @@ def signed_root(square: sp.Expr) -> sp.Expr:
 
 def vc_ratio_second_order(model, done):
     """vc_ratio_z = c0 + c1 eta + c2 eta^2 + O(eta^3), by Taylor coefficients at eta = 0."""
-    ratio = done["vc_ratio_z"]
-    terms, derivative = [], ratio
-    for k in range(3):
-        terms.append(sp.factor(derivative.subs(eta, 0)) * eta**k / sp.factorial(k))
-        derivative = sp.diff(derivative, eta)
-    return sp.expand(sp.Add(*terms))
+    return taylor_polynomial(done["vc_ratio_z"], eta, 2)
 
 
 def vc_ratio_lower_bound(model, done):

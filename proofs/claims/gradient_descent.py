@@ -58,7 +58,8 @@ def _done():
 
 def lemma1_symbolic(settings: Settings) -> Outcome:
     """grad^2 - 2 t^2 sigma_k^2 Loss = 0; the first-order ratio; c2 by sympy.series equals the derived c2."""
-    from analysis.gradient_descent import gd_ratio, taylor_coefficient
+    from analysis.expansions import taylor_coefficient
+    from analysis.gradient_descent import gd_ratio
     from analysis.symbols import eta, t
 
     done = _done()
