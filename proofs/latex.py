@@ -161,7 +161,7 @@ def tabular(columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) 
     r"""A centred, small `tabular` with a ruled header; cells are LaTeX already.
 
     >>> print(tabular("ll", ("a", "b"), [("1", "2")]))
-    \begin{center}\small
+    \begin{center}\small\setlength{\tabcolsep}{4pt}
     \begin{tabular}{ll}
     \hline
     a & b \\
@@ -173,7 +173,12 @@ def tabular(columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) 
     """
     if any(len(row) != len(header) for row in rows):
         raise ValueError("every row needs one cell per column")
-    lines = ["\\begin{center}\\small", f"\\begin{{tabular}}{{{columns}}}", "\\hline", " & ".join(header) + r" \\"]
+    lines = [
+        "\\begin{center}\\small\\setlength{\\tabcolsep}{4pt}",
+        f"\\begin{{tabular}}{{{columns}}}",
+        "\\hline",
+        " & ".join(header) + r" \\",
+    ]
     lines.append("\\hline")
     lines.extend(" & ".join(row) + r" \\" for row in rows)
     lines.extend(["\\hline", "\\end{tabular}", "\\end{center}"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
 import json
 import os
 import re
@@ -105,16 +104,14 @@ class ReportOptions:
 def _module(name: str, optional_dependencies: tuple[str, ...] = ()):
     """The module `name`, or StageSkipped when it (or an optional dependency it imports) is absent."""
     try:
-        if importlib.util.find_spec(name) is None:
-            raise StageSkipped(f"{name} not available")
-    except ModuleNotFoundError:
-        raise StageSkipped(f"{name} not available") from None
-    try:
         return importlib.import_module(name)
     except ModuleNotFoundError as error:
-        missing = (error.name or "").split(".")[0]
-        if missing in optional_dependencies:
-            raise StageSkipped(f"{missing} not available (install the optional extra 'plot')") from None
+        missing = error.name or ""
+        if missing == name or name.startswith(missing + "."):
+            raise StageSkipped(f"{name} not available") from None
+        if missing.split(".")[0] in optional_dependencies:
+            extra = " (install the optional extra 'plot')" if missing.startswith("matplotlib") else ""
+            raise StageSkipped(f"{missing.split('.')[0]} not available{extra}") from None
         raise
 
 
@@ -169,8 +166,7 @@ SECTIONS = (
     Section(
         "gradient",
         "Gradient and Hessian",
-        "The first and second derivatives of the loss in $a$, by symbolic differentiation of "
-        "\\eqref{eq:loss}.",
+        "The first and second derivatives of the loss in $a$, by symbolic differentiation of \\eqref{eq:loss}.",
         ("gradient", "hessian", "gradient_*", "hessian_*"),
     ),
     Section(
@@ -272,7 +268,8 @@ def _model_section(derivation) -> str:
         "\\[\n" + ode + "\n\\]",
         f"observed at the terminal time ${latex(model.time)}$. The data come from the true parameter "
         f"${latex(model.true_parameter)}$, and $a$ is fitted by minimising the expected squared terminal error",
-        "\\[\n" + r"\mathcal{L}(a) = \tfrac{1}{2}\,\mathbb{E}\bigl[(\varphi_t(x_0; a) - \varphi_t(x_0; a^{*}))^2\bigr]"
+        "\\[\n"
+        + r"\mathcal{L}(a) = \tfrac{1}{2}\,\mathbb{E}\bigl[(\varphi_t(x_0; a) - \varphi_t(x_0; a^{*}))^2\bigr]"
         + "\n\\]",
         "where $\\varphi_t$ is the flow map (Y.~Okamoto, T.~Takeuchi, Y.~Sakemi, \\emph{Learning the Simplest "
         "Neural ODE}, arXiv:2505.02019). Every numbered equation below is a result of "
@@ -372,7 +369,9 @@ def _experiments_section(contents: Contents) -> str:
                 (tex.identifier(f.name), tex.breakable(_config_value(getattr(config, f.name))))
                 for f in dataclasses.fields(config)
             ]
-            parts.append("The configuration of the runs:\n" + tex.tabular("lp{0.6\\linewidth}", ("field", "value"), rows))
+            parts.append(
+                "The configuration of the runs:\n" + tex.tabular("lp{0.6\\linewidth}", ("field", "value"), rows)
+            )
     if contents.figures is None:
         parts.append(_not_generated("No figure was rendered.", contents.skipped.get("figures", "skipped")))
     elif contents.figures:
@@ -420,7 +419,7 @@ def _verification_section(contents: Contents) -> str:
         "refuted when one finds a counterexample, holds when all confirm."
     )
     table = tex.tabular(
-        "lllrrl", ("claim", "verdict", "expected", "worst numeric error", "interval pieces", "agrees"), rows
+        "p{0.3\\linewidth}lllrl", ("claim", "verdict", "expected", "worst error", "pieces", "agrees"), rows
     )
     return tex.section("Verification", "sec:verification", intro + "\n\n" + table)
 
@@ -658,7 +657,9 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
         verified, skipped_verify = _timed(progress, "verify", lambda: stage_verify(options, build_dir))
         if skipped_verify:
             skipped["verify"] = skipped_verify
-        experimented, skipped_experiments = _timed(progress, "experiments", lambda: stage_experiments(options, build_dir))
+        experimented, skipped_experiments = _timed(
+            progress, "experiments", lambda: stage_experiments(options, build_dir)
+        )
         if skipped_experiments:
             skipped["experiments"] = skipped_experiments
             skipped["figures"] = "no experiment result to plot"
