@@ -42,7 +42,9 @@ def main() -> int:
         target = TARGETS_SECONDS[flag]
         verdict = "ok" if seconds <= target else "MISSED"
         misses += seconds > target
-        print(f"report {flag:<9} {seconds:6.1f} s   target <= {target:4.0f} s   ratio {seconds / target:4.2f}   {verdict}")
+        print(
+            f"report {flag:<9} {seconds:6.1f} s   target <= {target:4.0f} s   ratio {seconds / target:4.2f}   {verdict}"
+        )
     if len(flags) < len(TARGETS_SECONDS):
         print("report --pdf      not measured: no pdflatex")
     return 1 if misses else 0
