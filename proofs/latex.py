@@ -36,9 +36,9 @@ _SPECIAL = {
     "_": r"\_",
     "%": r"\%",
     "~": r"\~{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
+    "<": r"$<$",  # in math: \textless would need T1 fonts, which a basic installation lacks
+    ">": r"$>$",
+    "|": r"$|$",
 }
 _UNICODE = {
     "\u2212": "-",  # minus sign
@@ -80,7 +80,7 @@ def escape(text: str) -> str:
     r"""Plain text as LaTeX text: special characters escaped, common Unicode typeset.
 
     >>> escape("a_k < a* & 50% of $")
-    'a\\_k \\textless{} a* \\& 50\\% of \\$'
+    'a\\_k $<$ a* \\& 50\\% of \\$'
     >>> escape("η → ∞")
     '$\\eta$ $\\to$ $\\infty$'
     """

@@ -304,7 +304,7 @@ def _verdict_paragraph(result) -> str:
     agree = "as expected" if result.ok else "\\textbf{differs from the expected verdict}"
     lines = [
         f"\\emph{{Verdict:}} \\textbf{{{result.verdict}}} (expected: {result.expected}; {agree}).",
-        "\\begin{itemize}",
+        "\\begin{description}",  # not itemize: its bullet needs the TS1 fonts a basic installation lacks
     ]
     for outcome in result.outcomes:
         extra = []
@@ -313,8 +313,8 @@ def _verdict_paragraph(result) -> str:
         if outcome.pieces is not None:
             extra.append(f"{outcome.pieces} interval pieces")
         tail = f" ({', '.join(extra)})" if extra else ""
-        lines.append(f"\\item {outcome.kind}, {outcome.status}{tail}: {tex.breakable(outcome.detail)}")
-    lines.append("\\end{itemize}")
+        lines.append(f"\\item[{outcome.kind}] {outcome.status}{tail}: {tex.breakable(outcome.detail)}")
+    lines.append("\\end{description}")
     if result.counterexample:
         pairs = "; ".join(f"{k} = {_value(v)}" for k, v in sorted(result.counterexample.items(), key=str))
         lines.append("\\emph{Counterexample:} " + tex.breakable(pairs) + ".")

@@ -72,6 +72,7 @@ def _assert_clean(log: str) -> None:
     assert "undefined" not in log.lower().replace("undefined control", ""), [
         line for line in log.splitlines() if "undefined" in line.lower()
     ]
+    assert "pk>" not in log, "a bitmap font was generated: a glyph outside the basic installation's Type 1 fonts"
     assert all(width <= OVERFULL_TOLERANCE_PT for width in _overfull(log)), _overfull(log)
 
 
