@@ -124,6 +124,7 @@ class Contents:
     results: tuple | None = None
     settings: Settings | None = None
     experiment_config: object | None = None
+    runs_summary: tuple | None = None
     figures: tuple[str, ...] | None = None
     captions: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)
@@ -372,6 +373,17 @@ def _experiments_section(contents: Contents) -> str:
             parts.append(
                 "The configuration of the runs:\n" + tex.tabular("lp{0.6\\linewidth}", ("field", "value"), rows)
             )
+    if contents.runs_summary is not None:
+        a0s, rows = contents.runs_summary
+        parts.append(
+            "Steps each optimiser took to reach the tolerance from each initialisation $a_0$ (or how the run "
+            "ended), read from \\texttt{runs.csv}:\n"
+            + tex.tabular(
+                "l" + "r" * len(a0s),
+                ("optimiser", *(f"$a_0 = {a0}$" for a0 in a0s)),
+                [(tex.escape(row[0]), *(tex.escape(cell) for cell in row[1:])) for row in rows],
+            )
+        )
     if contents.figures is None:
         parts.append(_not_generated("No figure was rendered.", contents.skipped.get("figures", "skipped")))
     elif contents.figures:
@@ -607,14 +619,45 @@ def stage_experiments(options: ReportOptions, build_dir: Path):
     temporary = target.with_name(f".runs.csv.{os.getpid()}.tmp")
     experiment.write_runs_csv(result, temporary)
     os.replace(temporary, target)
-    return config, result
+    return config, result, runs_summary(target.read_text())
+
+
+SUMMARY_COLUMNS = ("optimizer", "a0", "status", "steps_to_tol")
+"""runs.csv columns from which the document tabulates steps to tolerance per optimiser and a_0."""
+MAX_SUMMARY_A0 = 8
+"""More initialisations than this do not fit across the page; the table is then left out."""
+
+
+def runs_summary(csv_text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]] | None:
+    """(a_0 values, rows of optimiser then steps-to-tolerance or status per a_0) from runs.csv, or None.
+
+    >>> runs_summary("optimizer,a0,step,status,steps_to_tol\\ngd,0.5,0,converged,12\\ngd,0.5,1,converged,12\\n")
+    (('0.5',), (('gd', '12'),))
+    """
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(csv_text))
+    if not set(SUMMARY_COLUMNS) <= set(reader.fieldnames or ()):
+        return None
+    cells: dict[tuple[str, str], str] = {}
+    optimizers: dict[str, None] = {}
+    a0s: dict[str, None] = {}
+    for row in reader:
+        optimizers.setdefault(row["optimizer"])
+        a0s.setdefault(row["a0"])
+        cells[row["optimizer"], row["a0"]] = row["steps_to_tol"] or row["status"]
+    if not a0s or len(a0s) > MAX_SUMMARY_A0:
+        return None
+    rows = tuple((name, *(cells.get((name, a0), "") for a0 in a0s)) for name in optimizers)
+    return tuple(a0s), rows
 
 
 def stage_figures(experiment_result, build_dir: Path):
     """figures/*.png: (relative paths, captions)."""
     figures = _module("proofs.figures", ("matplotlib",))
     paths = figures.render_all(experiment_result, build_dir / "figures")
-    relative = tuple(sorted(Path(p).relative_to(build_dir).as_posix() for p in paths if Path(p).suffix == ".png"))
+    relative = tuple(Path(p).relative_to(build_dir).as_posix() for p in paths if Path(p).suffix == ".png")
     captions = dict(getattr(figures, "CAPTIONS", {}) or {})
     return relative, captions
 
@@ -676,6 +719,7 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
             results=results,
             settings=settings,
             experiment_config=experimented[0] if experimented else None,
+            runs_summary=experimented[2] if experimented else None,
             figures=drawn[0] if drawn else None,
             captions=drawn[1] if drawn else {},
             skipped=skipped,

@@ -307,7 +307,10 @@ def _double_modules():
 
     experiment.ExperimentConfig = ExperimentConfig
     experiment.run = lambda config: {"config": config}
-    experiment.write_runs_csv = lambda result, path: Path(path).write_text("optimizer,a0,step,loss\ngd,0,0,1\n")
+    experiment.write_runs_csv = lambda result, path: Path(path).write_text(
+        "optimizer,a0,step,a,loss,ratio,status,steps_to_tol\n"
+        "gd,-2.0,0,-2.0,1.0,,budget,\ngd,0.5,0,0.5,1.0,,converged,7\nvc,-2.0,0,-2.0,1.0,,converged,40\n"
+    )
     figures = types.ModuleType("proofs.figures")
 
     def render_all(result, out_dir):
@@ -344,6 +347,7 @@ def test_claims_verdicts_and_figures_are_typeset_cleanly(tmp_path):
         and "Further results" in source
     )
     assert "2 of 2 verdicts equal the expected verdict" in source
+    assert "$a_0 = -2.0$ & $a_0 = 0.5$" in source and "gd & budget & 7" in source and "vc & 40 & " in source
     assert {"verification.json", "experiments/runs.csv", "figures/vc_ratio.png"} <= set(summary.files)
     assert '"seconds"' not in (tmp_path / "r" / "verification.json").read_text()
     if ENGINE is not None:
