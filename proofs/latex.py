@@ -15,6 +15,7 @@ __all__ = [
     "identifier",
     "breakable",
     "display",
+    "unnumbered",
     "environment",
     "section",
     "tabular",
@@ -81,10 +82,11 @@ def escape(text: str) -> str:
 
     >>> escape("a_k < a* & 50% of $")
     'a\\_k $<$ a* \\& 50\\% of \\$'
-    >>> escape("η → ∞")
-    '$\\eta$ $\\to$ $\\infty$'
+    >>> escape("η → ∞, z -> 1")
+    '$\\eta$ $\\to$ $\\infty$, z $\\to$ 1'
     """
     out = []
+    text = text.replace("->", "\u2192")  # an ASCII arrow typesets as one
     for char in text:
         if char in _SPECIAL:
             out.append(_SPECIAL[char])
@@ -133,6 +135,17 @@ def display(lhs: str, relation: str, rhs: str, label: str, comment: str = "") ->
         f"{{$\\displaystyle {lhs} {relation} {rhs}$}}\n"
         "\\end{equation}"
     )
+
+
+def unnumbered(math: str) -> str:
+    r"""An unnumbered display of `math` (math-mode LaTeX), shrunk to the line width if wider.
+
+    >>> print(unnumbered("x = 1"))
+    \[
+      \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle x = 1$}
+    \]
+    """
+    return f"\\[\n  \\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}{{$\\displaystyle {math}$}}\n\\]"
 
 
 def environment(name: str, body: str, title: str = "", label: str = "") -> str:

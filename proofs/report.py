@@ -290,11 +290,11 @@ def _solver(solver) -> str:
 
 
 def _value(value) -> str:
-    """A counterexample value, short: numbers to 6 significant digits."""
+    """A counterexample value, short: numbers to 10 significant digits."""
     if isinstance(value, bool | int | str):
         return str(value)
     try:
-        return f"{float(value):.6g}"
+        return f"{float(value):.10g}"
     except (TypeError, ValueError):
         return str(value)
 
@@ -322,15 +322,21 @@ def _verdict_paragraph(result) -> str:
     return "\n".join(lines)
 
 
+def _statement(latex: str) -> str:
+    """A claim's LaTeX statement: math-mode LaTeX is displayed, text with its own `$...$` kept as is."""
+    if "$" in latex or "\\(" in latex:
+        return latex
+    return tex.unnumbered(latex)
+
+
 def _claim(claim, result) -> str:
     title = tex.identifier(claim.id) + (" (the paper's statement)" if claim.source == "paper" else "")
-    body = "\n".join(
-        [
-            claim.latex,
-            "",
-            "\\emph{Assumptions:} " + tex.escape(claim.assumptions) if claim.assumptions else "",
-        ]
-    ).strip()
+    lines = [tex.escape(claim.statement)] if claim.statement else []
+    if claim.latex:
+        lines.append(_statement(claim.latex))
+    if claim.assumptions:
+        lines.append("\\emph{Assumptions:} " + tex.escape(claim.assumptions))
+    body = "\n".join(lines)
     return tex.environment("claim", body, title, f"claim:{claim.id}") + "\n" + _verdict_paragraph(result)
 
 

@@ -262,7 +262,7 @@ def _double_modules():
         Claim(
             id="double-holds-with-a-long-identifier",
             statement="A statement with a_k < 1 & 50% and η → ∞.",
-            latex=r"For every real $a$, $\mathcal{L}(a) \ge 0$ with equality iff $a = a^{*}$.",
+            latex=r"\mathcal{L}(a) \ge 0 \ \forall a,\quad \mathcal{L}(a) = 0 \iff a = a^{*}",  # math mode, as the registry
             assumptions="a real, t > 0, sigma > 0; x0 ~ N(0, sigma^2)",
             expected="holds",
             symbolic=lambda s: Outcome("symbolic", "confirmed", long_detail),
