@@ -120,6 +120,10 @@ def breakable(text: str) -> str:
     return "".join(escape(char) + (r"\allowbreak{}" if char in _BREAK_AFTER else "") for char in text)
 
 
+_FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
+"""Scale the box that follows down to the line width when it is wider (graphicx), else leave it."""
+
+
 def display(lhs: str, relation: str, rhs: str, label: str, comment: str = "") -> str:
     r"""A numbered display `lhs relation rhs` labelled `label`, shrunk to the line width if wider.
 
@@ -131,8 +135,7 @@ def display(lhs: str, relation: str, rhs: str, label: str, comment: str = "") ->
     head = "".join(f"% {line}\n" for line in comment.splitlines())
     return (
         f"{head}\\begin{{equation}}\\label{{{label}}}\n"
-        f"  \\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}"
-        f"{{$\\displaystyle {lhs} {relation} {rhs}$}}\n"
+        f"  {_FIT}{{$\\displaystyle {lhs} {relation} {rhs}$}}\n"
         "\\end{equation}"
     )
 
@@ -145,7 +148,7 @@ def unnumbered(math: str) -> str:
       \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle x = 1$}
     \]
     """
-    return f"\\[\n  \\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}{{$\\displaystyle {math}$}}\n\\]"
+    return f"\\[\n  {_FIT}{{$\\displaystyle {math}$}}\n\\]"
 
 
 def environment(name: str, body: str, title: str = "", label: str = "") -> str:

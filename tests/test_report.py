@@ -260,9 +260,9 @@ def _double_modules():
     long_detail = "simplify(" + "+".join(f"exp({k}*a*t)*sigma**2" for k in range(12)) + ") = 0 over all a, t > 0"
     claims = (
         Claim(
-            id="double-holds-with-a-long-identifier",
+            id="double-holds-with-a-long-identifier",  # latex in math mode, as the registry writes it
             statement="A statement with a_k < 1 & 50% and η → ∞.",
-            latex=r"\mathcal{L}(a) \ge 0 \ \forall a,\quad \mathcal{L}(a) = 0 \iff a = a^{*}",  # math mode, as the registry
+            latex=r"\mathcal{L}(a) \ge 0 \ \forall a,\quad \mathcal{L}(a) = 0 \iff a = a^{*}",
             assumptions="a real, t > 0, sigma > 0; x0 ~ N(0, sigma^2)",
             expected="holds",
             symbolic=lambda s: Outcome("symbolic", "confirmed", long_detail),
