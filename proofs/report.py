@@ -659,12 +659,28 @@ def runs_summary(csv_text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...],
     return tuple(a0s), rows
 
 
+FIGURE_CAPTIONS = {
+    "landscape": "The loss against $a$ for several $t$, the concave region shaded and its threshold marked.",
+    "gradient_hessian": "Gradient and Hessian of the loss against $a$.",
+    "loss_curves": "Loss relative to its initial value against the iteration, per initialisation and optimiser.",
+    "vc_ratio": "Measured per-step loss ratios of the variance-corrected rule against the exact ratio in $z$ "
+    "and its bounds.",
+    "steps_heatmap": "Steps to the tolerance over $(a_0, \\eta)$, one panel per optimiser.",
+}
+"""Captions (prose) for the figures `proofs.figures` documents; a figure not listed gets its file name."""
+
+
 def stage_figures(experiment_result, build_dir: Path):
     """figures/*.png: (relative paths, captions)."""
     figures = _module("proofs.figures", ("matplotlib",))
-    paths = figures.render_all(experiment_result, build_dir / "figures")
+    try:
+        paths = figures.render_all(experiment_result, build_dir / "figures")
+    except ModuleNotFoundError as error:  # matplotlib is imported only when drawing
+        if (error.name or "").split(".")[0] != "matplotlib":
+            raise
+        raise StageSkipped("matplotlib not available (install the optional extra 'plot')") from None
     relative = tuple(Path(p).relative_to(build_dir).as_posix() for p in paths if Path(p).suffix == ".png")
-    captions = dict(getattr(figures, "CAPTIONS", {}) or {})
+    captions = {**FIGURE_CAPTIONS, **dict(getattr(figures, "CAPTIONS", {}) or {})}
     return relative, captions
 
 
