@@ -381,13 +381,18 @@ def _experiments_section(contents: Contents) -> str:
             )
     if contents.runs_summary is not None:
         a0s, rows = contents.runs_summary
+        words = sorted({cell for row in rows for cell in row[1:] if cell and not cell.isdigit()})
+        short = {word: word[:3] + "." for word in words}  # status words abbreviated so eight columns fit
+        legend = "; ".join(f"{short[word]} {tex.escape(word)}" for word in words)
         parts.append(
-            "Steps each optimiser took to reach the tolerance from each initialisation $a_0$ (or how the run "
-            "ended), read from \\texttt{runs.csv}:\n"
+            "Steps each optimiser took to reach the tolerance from each initialisation $a_0$, or how the run "
+            "ended"
+            + (f" ({legend})" if legend else "")
+            + "; from \\texttt{runs.csv}:\n"
             + tex.tabular(
                 "l" + "r" * len(a0s),
-                ("optimiser", *(f"$a_0 = {a0}$" for a0 in a0s)),
-                [(tex.escape(row[0]), *(tex.escape(cell) for cell in row[1:])) for row in rows],
+                ("optimiser \\quad $a_0$:", *(f"${a0}$" for a0 in a0s)),
+                [(tex.escape(row[0]), *(tex.escape(short.get(cell, cell)) for cell in row[1:])) for row in rows],
             )
         )
     if contents.figures is None:

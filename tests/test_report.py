@@ -307,9 +307,11 @@ def _double_modules():
 
     experiment.ExperimentConfig = ExperimentConfig
     experiment.run = lambda config: {"config": config}
+    a0s = (-2.0, 0.5, 1.5, 2.0, 2.5, 3.0, 3.5, -1.5)  # as many initialisations as the table takes
+    rows = [f"gd,{a0},0,{a0},1.0,,budget," for a0 in a0s] + ["gd,0.5,1,0.5,1.0,,converged,7"]
+    rows += [f"gauss-newton-lm,{a0},0,{a0},1.0,,diverged," for a0 in a0s] + ["vc,-2.0,0,-2.0,1.0,,converged,40"]
     experiment.write_runs_csv = lambda result, path: Path(path).write_text(
-        "optimizer,a0,step,a,loss,ratio,status,steps_to_tol\n"
-        "gd,-2.0,0,-2.0,1.0,,budget,\ngd,0.5,0,0.5,1.0,,converged,7\nvc,-2.0,0,-2.0,1.0,,converged,40\n"
+        "optimizer,a0,step,a,loss,ratio,status,steps_to_tol\n" + "\n".join(rows) + "\n"
     )
     figures = types.ModuleType("proofs.figures")
 
@@ -347,7 +349,7 @@ def test_claims_verdicts_and_figures_are_typeset_cleanly(tmp_path):
         and "Further results" in source
     )
     assert "2 of 2 verdicts equal the expected verdict" in source
-    assert "$a_0 = -2.0$ & $a_0 = 0.5$" in source and "gd & budget & 7" in source and "vc & 40 & " in source
+    assert "$-2.0$ & $0.5$" in source and "gd & bud. & 7 & bud." in source and "vc & 40 & " in source
     assert {"verification.json", "experiments/runs.csv", "figures/vc_ratio.png"} <= set(summary.files)
     assert '"seconds"' not in (tmp_path / "r" / "verification.json").read_text()
     if ENGINE is not None:
