@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from analysis import gradient_descent, landscape, variance_corrected
+from analysis import gradient_descent, landscape, variance_corrected, vc_discrete
 from analysis.derivation import Derivation, Result
+from analysis.minibatch import STEPS as MINIBATCH_STEPS
 from analysis.model import Model
 
 __all__ = ["derive", "clear_caches", "STEPS"]
 
 STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS
 """Every derivation step, in the order results are listed."""
+STEPS += vc_discrete.STEPS
+STEPS += MINIBATCH_STEPS  # per-sample results, for the minibatch optimisers in numerics.optimizers
 
 
 @lru_cache(maxsize=16)

@@ -1,0 +1,471 @@
+"""Optimisers of the fit over a batch of independent runs, and a runner that records them.
+
+An optimiser is a frozen dataclass with two pure methods, in the manner of optax:
+
+    state = opt.init(a0, problem)
+    a_next, state = opt.update(a, state, problem, x0)
+
+`a` and every array of `problem` (a*, t, sigma, eta) have one entry per run (shape (n,));
+`x0` is the minibatch, shape (n, batch), or None for optimisers with `batch is None`, which use
+the expected loss. `state` is a tuple of arrays of shape (n,), so a runner may keep only the
+active runs by indexing every array alike. Every gradient, Hessian, curvature and step is a
+function generated from the derivations (`numerics.compile(analysis.derive())`); minibatch
+estimates are sample means of the derived per-sample results (`sample_gradient`, ...).
+
+`run` iterates an optimiser from a_0 and stops each run with a status:
+
+- ``converged``: Loss(a_k) <= tol * Loss(a_0) (a relative tolerance: by Theorem 1 the
+  variance-corrected rule then needs the same number of steps from every a_0);
+- ``diverged``: the step was undefined (nan), or the loss rose in each of the last
+  `DIVERGENCE_PATIENCE` steps and exceeds Loss(a_0);
+- ``overflow``: a_{k+1} or its loss and derivatives leave the float64 range;
+- ``budget``: `steps` steps done without any of the above.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import ClassVar
+
+import numpy as np
+
+from numerics.domain import check
+
+__all__ = [
+    "Problem",
+    "GD",
+    "SGD",
+    "Adam",
+    "Newton",
+    "VC",
+    "GaussNewtonLM",
+    "VCLog",
+    "OPTIMIZERS",
+    "Run",
+    "run",
+    "STATUSES",
+    "DIVERGENCE_PATIENCE",
+    "HEADROOM",
+    "sample_x0",
+    "derived",
+]
+
+STATUSES = ("converged", "diverged", "overflow", "budget")
+
+DIVERGENCE_PATIENCE = 20
+"""Consecutive loss increases (with the loss above Loss(a_0)) that count as divergence: longer
+than Adam's momentum memory 1/(1 - beta1) = 10 steps, so an overshoot that turns back is not one."""
+
+HEADROOM = 30.0
+"""Room e^30 ~ 1e13 kept below float64's largest exponent for the prefactors (sigma^2, t^2,
+x0^2/sigma^2, eta/t) that multiply e^{2 max(a, a*) t} in the loss, gradient and Hessian."""
+
+_LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
+
+
+@cache
+def _compiled():
+    from analysis import derive
+    from numerics.compiled import compile
+
+    return compile(derive())
+
+
+def derived(name: str):
+    """The compiled function of the derived result `name` (KeyError if it is not derived)."""
+    return _compiled()[name]
+
+
+def _call(name: str, values: dict):
+    """Evaluate the derived result `name`, passing it the values of the arguments it takes."""
+    f = derived(name)
+    return f(**{arg: values[arg] for arg in f.arguments})
+
+
+def _sample_mean(name: str, a, problem: Problem, x0) -> np.ndarray:
+    """The minibatch estimate: the mean over x0 (axis 1) of the per-sample result `name`."""
+    values = {k: v[:, None] for k, v in problem.values(a).items()}
+    values["x0"] = x0
+    return np.mean(_call(name, values), axis=1)
+
+
+# --- the problem: one entry per run ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The fit problems of n independent runs: true parameter, terminal time, std of x0, step size."""
+
+    a_star: np.ndarray
+    t: np.ndarray
+    sigma: np.ndarray
+    eta: np.ndarray
+
+    def __post_init__(self):
+        arrays = [check(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+        for f, arr in zip(dataclasses.fields(self), np.broadcast_arrays(*arrays)):
+            object.__setattr__(self, f.name, np.array(arr, dtype=float).reshape(-1))
+        if np.any(self.sigma <= 0):
+            raise ValueError("sigma must be > 0")
+        prefactor = 2 * np.log(np.maximum(self.sigma, 1.0)) + 2 * np.log(np.maximum(self.t, 1.0))
+        object.__setattr__(self, "_limit", _LOG_FLOAT_MAX - HEADROOM - prefactor)  # see _representable
+
+    def __len__(self) -> int:
+        return self.a_star.size
+
+    def take(self, index) -> Problem:
+        """The sub-problem of the runs `index`."""
+        return Problem(self.a_star[index], self.t[index], self.sigma[index], self.eta[index])
+
+    def values(self, a) -> dict:
+        """Argument values for the derived functions at the iterates `a`."""
+        return {"a": a, "a_star": self.a_star, "t": self.t, "sigma": self.sigma, "eta": self.eta}
+
+
+def sample_x0(problem: Problem, batch: int, seed: Sequence[int], step: int) -> np.ndarray:
+    """x0 ~ N(0, sigma^2), shape (n, batch), from the generator seeded by (*seed, step): each step
+    a fresh batch, the same for the same seed, and for each run independent of the other runs'
+    progress."""
+    rng = np.random.default_rng([*seed, step])
+    return problem.sigma[:, None] * rng.standard_normal((len(problem), batch))
+
+
+def _check_batch(batch) -> None:
+    if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
+        raise ValueError("batch must be a positive integer or None")
+
+
+# --- the optimisers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GD:
+    """Gradient descent on the expected loss: a' = a - eta dLoss/da."""
+
+    name: ClassVar[str] = "gd"
+    batch: ClassVar[None] = None
+
+    def init(self, a0, problem: Problem) -> tuple:
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        return a - problem.eta * _call("gradient", problem.values(a)), state
+
+
+@dataclass(frozen=True)
+class SGD:
+    """Minibatch SGD: a' = a - eta mean_i dl/da(a; x0_i), a fresh batch of x0 each step."""
+
+    name: ClassVar[str] = "sgd"
+    batch: int = 32
+
+    def __post_init__(self):
+        _check_batch(self.batch)
+        if self.batch is None:
+            raise ValueError("batch must be a positive integer for sgd")
+
+    def init(self, a0, problem: Problem) -> tuple:
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        return a - problem.eta * _sample_mean("sample_gradient", a, problem, x0), state
+
+
+def _gradient(a, problem: Problem, x0) -> np.ndarray:
+    """The population gradient (x0 None) or its minibatch estimate."""
+    if x0 is None:
+        return _call("gradient", problem.values(a))
+    return _sample_mean("sample_gradient", a, problem, x0)
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam (Kingma and Ba) with bias correction, on minibatch gradients (population if batch is None)."""
+
+    name: ClassVar[str] = "adam"
+    batch: int | None = 32
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        _check_batch(self.batch)
+        for name in ("beta1", "beta2"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1)")
+        if not self.eps > 0:
+            raise ValueError("eps must be > 0")
+
+    def init(self, a0, problem: Problem) -> tuple:
+        zeros = np.zeros(len(problem))
+        return zeros, zeros.copy(), zeros.copy()  # first moment, second moment, step count
+
+    def update(self, a, state, problem: Problem, x0=None):
+        m, v, k = state
+        g = _gradient(a, problem, x0)
+        k = k + 1
+        m = self.beta1 * m + (1 - self.beta1) * g
+        v = self.beta2 * v + (1 - self.beta2) * g**2
+        m_hat = m / -np.expm1(k * np.log(self.beta1)) if self.beta1 > 0 else m
+        v_hat = v / -np.expm1(k * np.log(self.beta2)) if self.beta2 > 0 else v
+        return a - problem.eta * m_hat / (np.sqrt(v_hat) + self.eps), (m, v, k)
+
+
+@dataclass(frozen=True)
+class Newton:
+    """Damped Newton: a' = a - eta (dLoss/da)/(d^2Loss/da^2); uphill where the loss is concave."""
+
+    name: ClassVar[str] = "newton"
+    batch: ClassVar[None] = None
+
+    def init(self, a0, problem: Problem) -> tuple:
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        values = problem.values(a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero Hessian gives inf/nan: a status
+            return a - problem.eta * _call("gradient", values) / _call("hessian", values), state
+
+
+@dataclass(frozen=True)
+class VC:
+    """The paper's variance-corrected rule a' = a - eta (dLoss/da)/(t^2 sigma_k^2(t)).
+
+    variance="exact": sigma_k^2(t) is the derived terminal variance (with batch None the step is the
+    derived `vc_step`); variance="minibatch": the gradient and sigma_k^2(t) are both estimated on the
+    same minibatch of x0.
+    """
+
+    name: ClassVar[str] = "vc"
+    variance: str = "exact"
+    batch: int | None = None
+
+    def __post_init__(self):
+        _check_batch(self.batch)
+        if self.variance not in ("exact", "minibatch"):
+            raise ValueError("variance must be 'exact' or 'minibatch'")
+        if self.variance == "minibatch" and self.batch is None:
+            raise ValueError("batch must be a positive integer when variance is 'minibatch'")
+
+    def init(self, a0, problem: Problem) -> tuple:
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        values = problem.values(a)
+        if x0 is None:
+            return a + _call("vc_step", values), state
+        if self.variance == "exact":
+            variance = _call("terminal_variance", values)
+        else:
+            variance = _sample_mean("sample_terminal_variance", a, problem, x0)
+        gradient = _sample_mean("sample_gradient", a, problem, x0)
+        return a - problem.eta * gradient / (problem.t**2 * variance), state
+
+
+@dataclass(frozen=True)
+class GaussNewtonLM:
+    """Levenberg-Marquardt: a' = a - eta (dLoss/da)/(E[(d phi_t/da)^2] + damping)."""
+
+    name: ClassVar[str] = "gauss-newton-lm"
+    batch: ClassVar[None] = None
+    damping: float = 1e-3
+
+    def __post_init__(self):
+        if not (np.isfinite(self.damping) and self.damping >= 0):
+            raise ValueError("damping must be finite and >= 0")
+
+    def init(self, a0, problem: Problem) -> tuple:
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        values = problem.values(a)
+        return a - problem.eta * _call("gradient", values) / (_call("gauss_newton", values) + self.damping), state
+
+
+@dataclass(frozen=True)
+class VCLog:
+    """The exact variant a' = a + vc_log_step, vc_log_step = log1p(t vc_step)/t (derived result)."""
+
+    name: ClassVar[str] = "vc-log"
+    batch: ClassVar[None] = None
+    result: ClassVar[str] = "vc_log_step"
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether the derivations provide `vc_log_step`."""
+        return cls.result in _compiled().names()
+
+    def init(self, a0, problem: Problem) -> tuple:
+        if not self.available():
+            raise ValueError(f"optimizer vc-log needs the derived result {self.result}, not in derive() yet")
+        if np.any(problem.eta > 1):
+            raise ValueError("eta must be <= 1 for vc-log: log1p(eta (z - 1)) needs 1 + eta (z - 1) > 0 for all z > 0")
+        return ()
+
+    def update(self, a, state, problem: Problem, x0=None):
+        return a + _call(self.result, problem.values(a)), state
+
+
+OPTIMIZERS: dict[str, object] = {
+    "gd": GD(),
+    "sgd": SGD(),
+    "adam": Adam(),
+    "newton": Newton(),
+    "vc": VC(),
+    "vc-minibatch": VC(variance="minibatch", batch=32),
+    "gauss-newton-lm": GaussNewtonLM(),
+    "vc-log": VCLog(),
+}
+"""name -> optimiser with its default settings (replace fields with `dataclasses.replace`)."""
+
+
+# --- the runner -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """The recorded runs: histories of shape (n, steps + 1) (ratio: (n, steps)) or None without
+    history; entries after a run's `stop` are nan, and its `status` says why it stopped."""
+
+    optimizer: str
+    a0: np.ndarray
+    problem: Problem
+    tol: float
+    status: np.ndarray
+    stop: np.ndarray
+    final_a: np.ndarray
+    final_loss: np.ndarray
+    loss: np.ndarray | None = field(default=None, repr=False)
+    a: np.ndarray | None = field(default=None, repr=False)
+    ratio: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if not set(np.unique(self.status)) <= set(STATUSES):
+            raise ValueError("status entries must be among " + ", ".join(STATUSES))
+        if not (len(self.a0) == len(self.status) == len(self.stop) == len(self.problem)):
+            raise ValueError("one status, stop and problem per run")
+
+    @property
+    def steps_to_tol(self) -> np.ndarray:
+        """Steps to the tolerance, -1 where the run did not converge."""
+        return np.where(self.status == "converged", self.stop, -1)
+
+
+def _representable(a, problem: Problem) -> np.ndarray:
+    """Whether the loss and its derivatives at a fit in float64 with `HEADROOM` to spare."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(a) & (2 * np.maximum(a, problem.a_star) * problem.t < problem._limit)
+
+
+def _check_run_arguments(steps, tol) -> None:
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
+        raise ValueError("steps must be a positive integer")
+    if not (isinstance(tol, float | int) and 0 < tol < 1):
+        raise ValueError("tol must be a number in (0, 1)")
+
+
+def _seed_tuple(seed) -> tuple[int, ...]:
+    seed = (seed,) if isinstance(seed, int | np.integer) else tuple(seed)
+    if not seed or any(not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0 for s in seed):
+        raise ValueError("seed must be a non-negative integer or a sequence of them")
+    return tuple(int(s) for s in seed)
+
+
+def run(
+    optimizer,
+    a0,
+    *,
+    a_star=1.0,
+    t=1.0,
+    sigma=1.0,
+    eta=0.1,
+    steps: int = 1000,
+    tol: float = 1e-8,
+    seed=0,
+    history: bool = True,
+) -> Run:
+    """Iterate `optimizer` from every a_0 (all arguments broadcast to n runs) for at most `steps` steps.
+
+    >>> r = run(OPTIMIZERS["vc"], [0.5, 1.5], eta=0.25, steps=200, tol=1e-6)
+    >>> [str(s) for s in r.status]
+    ['converged', 'converged']
+    """
+    _check_run_arguments(steps, tol)
+    seed = _seed_tuple(seed)
+    named = {"a": a0, "a_star": a_star, "t": t, "sigma": sigma, "eta": eta}
+    arrays = np.broadcast_arrays(*(check(k, v) for k, v in named.items()))
+    a0, *rest = (np.array(v, dtype=float).reshape(-1) for v in arrays)
+    problem = Problem(*rest)
+    n = len(problem)
+    if not np.all(_representable(a0, problem)):
+        raise ValueError("a0 must keep the loss within float64 range (e^{2 a0 t} overflows)")
+
+    status = np.full(n, "budget", dtype=object)
+    stop = np.full(n, steps)
+    final_a = a0.copy()
+    loss0 = _call("loss", problem.values(a0))
+    final_loss = loss0.copy()
+    if history:
+        loss_h = np.full((n, steps + 1), np.nan)
+        a_h = np.full((n, steps + 1), np.nan)
+        ratio_h = np.full((n, steps), np.nan)
+        loss_h[:, 0], a_h[:, 0] = loss0, a0
+
+    done0 = loss0 == 0  # started at the optimum
+    status[done0], stop[done0] = "converged", 0
+    idx = np.flatnonzero(~done0)
+    prob = problem.take(idx)
+    a, loss_prev, start_loss = a0[idx], loss0[idx], loss0[idx]
+    rises = np.zeros(idx.size, dtype=int)
+    state = optimizer.init(a, prob)
+
+    for k in range(steps):
+        if idx.size == 0:
+            break
+        x0 = None
+        if optimizer.batch is not None:
+            x0 = sample_x0(problem, optimizer.batch, seed, k)[idx]
+        with np.errstate(over="ignore", invalid="ignore"):
+            a_next, state = optimizer.update(a, state, prob, x0)
+        ok = _representable(a_next, prob)
+        loss = np.full(idx.size, np.inf)
+        loss[ok] = _call("loss", prob.take(ok).values(a_next[ok]))
+        ratio = loss / loss_prev
+        rises = np.where(ratio > 1, rises + 1, 0)
+        converged = ok & (loss <= tol * start_loss)
+        diverged = np.isnan(a_next) | (ok & (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss))
+        overflow = ~ok & ~np.isnan(a_next)
+        recorded = idx[ok]
+        if history:
+            loss_h[recorded, k + 1] = loss[ok]
+            a_h[recorded, k + 1] = a_next[ok]
+            ratio_h[recorded, k] = ratio[ok]
+        final_a[recorded], final_loss[recorded] = a_next[ok], loss[ok]
+        finished = converged | diverged | overflow
+        if np.any(finished):
+            for name, mask in (("converged", converged), ("diverged", diverged), ("overflow", overflow)):
+                status[idx[mask]] = name
+            stop[idx[converged | diverged]] = k + 1
+            stop[idx[overflow]] = k  # the last representable iterate
+            keep = ~finished
+            idx, prob, a_next, loss, rises = idx[keep], prob.take(keep), a_next[keep], loss[keep], rises[keep]
+            start_loss = start_loss[keep]
+            state = tuple(s[keep] for s in state)
+        a, loss_prev = a_next, loss
+
+    return Run(
+        optimizer=getattr(optimizer, "name", type(optimizer).__name__),
+        a0=a0,
+        problem=problem,
+        tol=float(tol),
+        status=status.astype(str),
+        stop=stop,
+        final_a=final_a,
+        final_loss=final_loss,
+        loss=loss_h if history else None,
+        a=a_h if history else None,
+        ratio=ratio_h if history else None,
+    )

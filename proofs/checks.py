@@ -1,0 +1,267 @@
+"""Check helpers shared by every claim: symbolic-zero certificates and random-point numeric checks.
+
+A region is a mapping parameter name -> sampler; a sampler draws n float64 values from a
+`numpy.random.Generator`. Numeric checks evaluate both sides of an identity at the same points
+in float64 and in mpmath at `settings.dps` digits (inside `mpmath.workdps`), and report the
+worst relative error against tolerances tied to those precisions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from proofs.claim import Outcome, Settings
+
+__all__ = [
+    "F64_RTOL",
+    "MP_MARGIN_DIGITS",
+    "ZERO_PROBE_DIGITS",
+    "mp_rtol",
+    "Region",
+    "uniform",
+    "log_uniform",
+    "draw",
+    "points",
+    "zero_certificate",
+    "symbolic_zero",
+    "relative_error",
+    "numeric_identity",
+    "compiled",
+    "compiled_expr",
+    "short",
+    "interval_outcome",
+]
+
+F64_RTOL = 512 * 2.0**-52
+"""float64 relative tolerance, ~1e-13: a few hundred ulps, room for a few dozen rounded operations
+and for the condition number |a t| (<= ~50 over the regions) of exp(a t)."""
+
+MP_MARGIN_DIGITS = 10
+"""Digits of the mpmath working precision given up to rounding in the sampled expressions."""
+
+ZERO_PROBE_DIGITS = 30
+"""Digits at which a candidate that does not simplify to zero is probed for a nonzero value."""
+
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+Region = Mapping[str, Sampler]
+
+
+def mp_rtol(dps: int) -> float:
+    """mpmath relative tolerance at `dps` digits: 10**(-dps + MP_MARGIN_DIGITS).
+
+    >>> mp_rtol(50)
+    1e-40
+    """
+    return 10.0 ** (-dps + MP_MARGIN_DIGITS)
+
+
+def uniform(low: float, high: float) -> Sampler:
+    """Uniform on [low, high]."""
+    if not low < high:
+        raise ValueError("low must be below high")
+    return lambda rng, n: rng.uniform(low, high, n)
+
+
+def log_uniform(low: float, high: float) -> Sampler:
+    """Log-uniform on [low, high], 0 < low < high (for scales such as t, sigma, eta)."""
+    if not 0 < low < high:
+        raise ValueError("log_uniform needs 0 < low < high")
+    return lambda rng, n: np.exp(rng.uniform(math.log(low), math.log(high), n))
+
+
+def draw(region: Region, settings: Settings, n: int | None = None) -> dict[str, np.ndarray]:
+    """`n` (default `settings.samples`) random points of `region`, seeded by `settings.seed`."""
+    rng = np.random.default_rng(settings.seed)
+    n = settings.samples if n is None else n
+    return {name: np.asarray(sampler(rng, n), dtype=float) for name, sampler in region.items()}
+
+
+def points(sample: Mapping[str, np.ndarray]) -> list[dict[str, float]]:
+    """The drawn arrays as a list of points (parameter -> float)."""
+    names = list(sample)
+    return [dict(zip(names, map(float, values))) for values in zip(*(sample[n] for n in names))]
+
+
+# --- symbolic certificates -------------------------------------------------------------
+
+_REDUCERS: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
+    ("expand", sp.expand),
+    ("expand(powers)", lambda e: sp.expand(sp.powsimp(sp.expand_power_exp(sp.expand(e)), combine="exp"))),
+    ("cancel", lambda e: sp.cancel(sp.expand(e))),
+    ("simplify", sp.simplify),
+)
+
+
+def zero_certificate(expr: sp.Expr) -> str | None:
+    """The name of the first reduction that takes `expr` to exactly 0 (cheapest first), or None.
+
+    >>> from analysis.symbols import a
+    >>> zero_certificate((a + 1)**2 - a**2 - 2*a - 1)
+    'expand'
+    """
+    expr = sp.sympify(expr, strict=True)
+    if expr == 0:
+        return "identically"
+    for name, reduce in _REDUCERS:
+        if reduce(expr) == 0:
+            return name
+    return None
+
+
+def _probe(expr: sp.Expr, seed: int) -> dict[str, object] | None:
+    """A point (positive values for positive symbols) where `expr` is clearly nonzero, if one is found."""
+    rng = np.random.default_rng(seed)
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    for _ in range(8):
+        values = {}
+        for sym in symbols:
+            value = sp.Rational(int(rng.integers(1, 40)), int(rng.integers(1, 20)))
+            values[sym] = value if sym.is_positive or sym.is_nonnegative else value * int(rng.choice((-1, 1)))
+        number = expr.subs(values).evalf(ZERO_PROBE_DIGITS)
+        if number.is_number and number.is_finite and abs(number) > 10 ** (-ZERO_PROBE_DIGITS // 2):
+            point = {sym.name: str(v) for sym, v in values.items()}
+            return {**point, "value": str(number.evalf(10))}
+    return None
+
+
+def symbolic_zero(differences: Mapping[str, sp.Expr], settings: Settings | None = None, note: str = "") -> Outcome:
+    """Confirm that each labelled expression reduces to exactly 0; say how for each.
+
+    One that does not reduce is probed at rational points: a clearly nonzero value refutes
+    the claim (with that point); otherwise the outcome is inconclusive.
+    """
+    seed = 0 if settings is None else settings.seed
+    how = []
+    for label, expr in differences.items():
+        name = zero_certificate(expr)
+        if name is None:
+            found = _probe(sp.sympify(expr, strict=True), seed)
+            if found is not None:
+                return Outcome("symbolic", "refuted", f"{label} != 0", counterexample={"difference": label, **found})
+            return Outcome("symbolic", "inconclusive", f"{label}: no reduction to 0 and no nonzero point found")
+        how.append(f"{label}: {name} -> 0")
+    detail = "; ".join(how) + (f"; {note}" if note else "")
+    return Outcome("symbolic", "confirmed", detail)
+
+
+# --- numeric checks --------------------------------------------------------------------
+
+
+def relative_error(value, reference) -> float:
+    """|value - reference| / |reference| (absolute when reference is 0); inf for a nan or inf value."""
+    value, reference = mpmath.mpmathify(value), mpmath.mpmathify(reference)
+    if not mpmath.isfinite(value) or not mpmath.isfinite(reference):
+        return math.inf if value != reference else 0.0
+    diff = abs(value - reference)
+    return float(diff / abs(reference)) if reference != 0 else float(diff)
+
+
+def numeric_identity(
+    region: Region,
+    settings: Settings,
+    *,
+    lhs: Callable[..., object],
+    rhs: Callable[..., object],
+    lhs64: Callable[..., np.ndarray] | None = None,
+    what: str = "lhs = rhs",
+) -> Outcome:
+    """Check lhs == rhs at `settings.samples` points of `region`.
+
+    `lhs` and `rhs` take keyword mpf arguments and are evaluated inside `mpmath.workdps(settings.dps)`;
+    they must agree to `mp_rtol(dps)` (else refuted, with the point). `lhs64`, if given, takes keyword
+    float64 arrays; it must agree with the high-precision `rhs` to `F64_RTOL` (else inconclusive:
+    the mathematics may hold while the float64 evaluation is inaccurate).
+    """
+    sample = draw(region, settings)
+    tol_mp = mp_rtol(settings.dps)
+    worst_mp, worst_64 = 0.0, 0.0
+    truths = []
+    with mpmath.workdps(settings.dps):
+        for point in points(sample):
+            args = {k: mpmath.mpf(v) for k, v in point.items()}
+            left, right = lhs(**args), rhs(**args)
+            error = relative_error(left, right)
+            truths.append(right)
+            if not error <= tol_mp:
+                return Outcome(
+                    "numeric",
+                    "refuted",
+                    f"{what} fails at {settings.dps} digits: relative error {error:.3g}",
+                    worst_error=error,
+                    counterexample={**point, "lhs": mpmath.nstr(left, 20), "rhs": mpmath.nstr(right, 20)},
+                )
+            worst_mp = max(worst_mp, error)
+        if lhs64 is not None:
+            values = np.broadcast_to(np.asarray(lhs64(**sample), dtype=float), (settings.samples,))
+            for index, (value, truth) in enumerate(zip(values, truths)):
+                error = relative_error(float(value), truth)
+                if not error <= F64_RTOL:
+                    point = points({k: v[index : index + 1] for k, v in sample.items()})[0]
+                    return Outcome(
+                        "numeric",
+                        "inconclusive",
+                        f"{what}: float64 off by {error:.3g} (> {F64_RTOL:.2g}) at {point}",
+                        worst_error=error,
+                    )
+                worst_64 = max(worst_64, error)
+    detail = (
+        f"{what} at {settings.samples} points: worst relative error {worst_mp:.2g} at {settings.dps} digits"
+        f" (tol {tol_mp:.0e})"
+    )
+    if lhs64 is not None:
+        detail += f", {worst_64:.2g} in float64 (tol {F64_RTOL:.1e})"
+    return Outcome("numeric", "confirmed", detail, worst_error=max(worst_mp, worst_64))
+
+
+def compiled(backend: str = "numpy"):
+    """`numerics.compile(derive(), backend)` for the paper's model."""
+    import numerics
+    from analysis import derive
+
+    return numerics.compile(derive(), backend)
+
+
+def compiled_expr(name: str, expr: sp.Expr, backend: str = "numpy"):
+    """One expression compiled like a derived result (same accuracy rewrites), by `numerics.compile`."""
+    import numerics
+    from analysis.derivation import Derivation, Result
+    from analysis.model import Model
+
+    derivation = Derivation(Model.paper(), (Result(name, expr, f"claim expression {name}"),))
+    return numerics.compile(derivation, backend)[name]
+
+
+def short(text: str, width: int = 60) -> str:
+    """`text` cut to `width` characters with an ellipsis.
+
+    >>> short("abcdef", 4)
+    'abc…'
+    """
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def interval_outcome(enclosure, what: str) -> Outcome:
+    """The Outcome of a `proofs.interval.enclose` result: certified, refuted (with the point) or undecided."""
+    if enclosure.status == "certified":
+        return Outcome(
+            "interval", "confirmed", f"{what}: certified on {enclosure.pieces} pieces", pieces=enclosure.pieces
+        )
+    if enclosure.status == "refuted":
+        return Outcome(
+            "interval",
+            "refuted",
+            f"{what}: violated, enclosure {enclosure.value}",
+            pieces=enclosure.pieces,
+            counterexample={**enclosure.point, "enclosure": list(enclosure.value)},
+        )
+    return Outcome(
+        "interval",
+        "inconclusive",
+        f"{what}: undecided piece {enclosure.piece} after {enclosure.pieces}",
+        pieces=enclosure.pieces,
+    )

@@ -1,0 +1,307 @@
+"""Claims about plain gradient descent: Lemma 1 (with its exact eta^2 term) and local stability / escape time."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from proofs import checks
+from proofs.claim import Claim, Outcome, Settings
+
+__all__ = ["CLAIMS", "second_order_step", "second_order_rtol", "STABILITY_MARGIN", "GROWTH_SLOPE_RTOL"]
+
+REGION = {
+    "a": checks.uniform(-3.0, 3.0),
+    "a_star": checks.uniform(-3.0, 3.0),
+    "t": checks.log_uniform(0.2, 3.0),
+    "sigma": checks.log_uniform(0.2, 3.0),
+}
+"""Parameter region of the plain-GD claims."""
+
+SECOND_ORDER_DIGITS = 3
+"""At dps digits the eta^2 coefficient is estimated from a step |da| t = 10^(-dps/3): its eta^2 term (~10^(-2dps/3))
+keeps dps/3 digits above rounding, and the O(eta^3) rest is ~10^(-dps/3)/|1 - z| relative."""
+
+SECOND_ORDER_MARGIN = 5
+"""Digits given up on that estimate: the truncation 10^(-dps/3)/|1 - z| for |1 - z| >= 1e-5 in the region."""
+
+
+def second_order_step(dps: int):
+    """The step |da| t = 10^(-dps/3) used to estimate c2 at dps digits."""
+    return mpmath.mpf(10) ** (-mpmath.mpf(dps) / SECOND_ORDER_DIGITS)
+
+
+def second_order_rtol(dps: int) -> float:
+    """Relative tolerance of the c2 estimate: 10^(-dps/3 + SECOND_ORDER_MARGIN)."""
+    return 10.0 ** (-dps / SECOND_ORDER_DIGITS + SECOND_ORDER_MARGIN)
+
+
+def _done():
+    from analysis import derive
+
+    return {r.name: r.expr for r in derive()}
+
+
+# --- lemma1 ----------------------------------------------------------------------------
+
+
+def lemma1_symbolic(settings: Settings) -> Outcome:
+    """grad^2 - 2 t^2 sigma_k^2 Loss = 0; the first-order ratio; c2 by sympy.series equals the derived c2."""
+    from analysis.gradient_descent import gd_ratio, taylor_coefficient
+    from analysis.symbols import eta, t
+
+    done = _done()
+    scale = t**2 * done["terminal_variance"]
+    by_series = taylor_coefficient(gd_ratio(done), eta, 2)
+    return checks.symbolic_zero(
+        {
+            "grad^2 - 2 t^2 sigma_k^2 Loss": done["gradient"] ** 2 - 2 * scale * done["loss"],
+            "gd_ratio_first_order - (1 - 2 eta t^2 sigma_k^2)": done["gd_ratio_first_order"] - (1 - 2 * eta * scale),
+            "series c2 - gd_ratio_second_order": by_series - done["gd_ratio_second_order"],
+            "c2 - t^2 sigma_k^2 Loss''": done["gd_ratio_second_order"] - scale * done["hessian"],
+        },
+        settings,
+        note=f"c2 = {done['gd_ratio_second_order']}",
+    )
+
+
+def lemma1_numeric(settings: Settings) -> Outcome:
+    """grad^2 = 2 t^2 sigma_k^2 Loss at random points; and (ratio - 1 - c1 eta)/eta^2 -> c2 at small eta."""
+    f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
+
+    def lhs64(a, a_star, t, sigma):
+        return f64.gradient(a=a, a_star=a_star, t=t, sigma=sigma) ** 2
+
+    def lhs(a, a_star, t, sigma):
+        return fmp.gradient(a=a, a_star=a_star, t=t, sigma=sigma) ** 2
+
+    def rhs(a, a_star, t, sigma):
+        return 2 * t**2 * fmp.terminal_variance(a=a, sigma=sigma, t=t) * fmp.loss(a=a, a_star=a_star, t=t, sigma=sigma)
+
+    identity = checks.numeric_identity(
+        REGION, settings, lhs=lhs, rhs=rhs, lhs64=lhs64, what="grad^2 = 2 t^2 sigma_k^2 L"
+    )
+    if identity.status != "confirmed":
+        return identity
+    worst = 0.0
+    with mpmath.workdps(settings.dps):
+        for point in checks.points(checks.draw(REGION, settings)):
+            p = {k: mpmath.mpf(v) for k, v in point.items()}
+            scale = p["t"] ** 2 * fmp.terminal_variance(a=p["a"], sigma=p["sigma"], t=p["t"])
+            eta = second_order_step(settings.dps) / (p["t"] * abs(fmp.gradient(**p)))
+            loss = fmp.loss(**p)
+            stepped = {**p, "a": p["a"] - eta * fmp.gradient(**p)}
+            ratio = fmp.loss(**stepped) / loss
+            estimate = (ratio - 1 + 2 * eta * scale) / eta**2
+            c2 = fmp.gd_ratio_second_order(**p)
+            error = checks.relative_error(estimate, c2)
+            if not error <= second_order_rtol(settings.dps):
+                return Outcome(
+                    "numeric",
+                    "refuted",
+                    f"eta^2 coefficient off by {error:.3g}",
+                    worst_error=error,
+                    counterexample={**point, "c2": mpmath.nstr(c2, 15), "estimate": mpmath.nstr(estimate, 15)},
+                )
+            worst = max(worst, error)
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"{identity.detail}; eta^2 coefficient from a step |da| t = {float(second_order_step(settings.dps)):.0e}:"
+        f" worst relative error {worst:.2g} (tol {second_order_rtol(settings.dps):.0e})",
+        worst_error=max(identity.worst_error, worst),
+    )
+
+
+# --- gd-stability ----------------------------------------------------------------------
+
+STABILITY_MARGIN = 0.05
+"""GD is run with eta = (1 -+ this) * eta_max: multipliers |1 - eta L''| = 0.9 and 1.1, far from 1."""
+
+STABILITY_OFFSET = mpmath.mpf("1e-12")
+"""(a_0 - a*) t at the start: nonlinear terms are ~1e-12 relative, far below the rate tolerance."""
+
+STABILITY_STEPS = 40
+"""Steps over which the per-step contraction is measured (1.1^40 ~ 45 keeps the offset linear)."""
+
+STABILITY_RTOL = 1e-6
+"""Measured vs predicted per-step multiplier: the nonlinear rest grows to ~45 * 1e-12 * O(1)."""
+
+GROWTH_DEPTHS = (4.0, 5.0, 6.0)
+"""(a* - a_0) t of the escape-time runs: z_0 = e^4 .. e^6, 2e2 .. 1.6e3 plain-GD steps at h = 0.25."""
+
+GROWTH_STEP = 0.25
+"""h = eta Loss''(a*) of the escape-time runs: on the plateau each step moves a by ~h e^{(a - a*)t}/t, tiny,
+so the gradient-flow law applies; h only changes the fixed number of final contraction steps."""
+
+GROWTH_TOLERANCE = 1e-6
+"""Stop when Loss <= this * sigma^2/2 e^{2a*t} (the plateau)."""
+
+GROWTH_SLOPE_RTOL = 0.02
+"""Log-slope of the step increments, d log(N(z0_{i+1}) - N(z0_i)) / d((a* - a0) t), vs the predicted 1: the
+differences cancel the fixed final contraction steps; the flow's ln z0 term moves the increments by
+~1/((e - 1) z0) ~ 1% at z0 = e^4, the O(h) discretisation by less."""
+
+GROWTH_RATIO_RTOL = 0.02
+"""Least-squares slope dN/dz0 vs C: the same O(ln z0 / z0) and O(h) corrections, about 1%."""
+
+
+def stability_symbolic(settings: Settings) -> Outcome:
+    """grad(a*) = 0; L''(a*) = derived curvature; the GD map's derivative at a* is -1 at exactly eta = eta_max;
+    the escape-time constant from the closed-form flow time integral equals the derived one."""
+    from analysis.symbols import a, a_star, eta, sigma, t
+
+    done = _done()
+    curvature, eta_max, growth = done["gd_curvature_optimum"], done["gd_learning_rate_max"], done["gd_steps_growth"]
+    step_map = a - eta * done["gradient"]
+    slope_at_optimum = sp.diff(step_map, a).subs(a, a_star)
+    unstable_at = sp.solve(sp.Eq(slope_at_optimum, -1), eta)
+    # Flow time from u0 = e^{a0 t} to u1 in u = e^{at}: dtau = da/(-grad) = du / (t u (-grad)).
+    u, u0, u1 = sp.symbols("u u0 u1", positive=True)
+    integrand = sp.apart(sp.factor((1 / (t * u * -done["gradient"])).subs(sp.exp(a * t), u)), u)
+    if integrand.has(a):
+        return Outcome("symbolic", "inconclusive", "the flow-time integrand does not reduce to u = e^{at}")
+    flow_time = sp.integrate(integrand, (u, u0, u1))
+    # z0 = e^{(a* - a0) t} = e^{a* t}/u0; the escape time per unit z0 as u0 -> 0+.
+    constant = sp.limit(flow_time * u0 / sp.exp(a_star * t), u0, 0, "+")
+    outcome = checks.symbolic_zero(
+        {
+            "grad(a*)": done["gradient"].subs(a, a_star),
+            "curvature - Loss''(a*)": curvature - done["hessian"].subs(a, a_star),
+            "eta_max - root of (GD map)'(a*) = -1": eta_max - unstable_at[0] if len(unstable_at) == 1 else sp.nan,
+            "(GD map)'(a*) - (1 - eta curvature)": slope_at_optimum - (1 - eta * curvature),
+            "C - lim flow_time/z0 / eta": growth - constant / eta,
+        },
+        settings,
+        note=f"L''(a*) = {curvature}; eta_max = {eta_max}; steps ~ ({growth}) z0",
+    )
+    del sigma
+    return outcome
+
+
+def _gd_contraction(fmp, p, eta):
+    """|a_N - a*| / |a_0 - a*| over STABILITY_STEPS plain-GD steps from a* + offset/t, to the power 1/N."""
+    a = p["a_star"] + STABILITY_OFFSET / p["t"]
+    for _ in range(STABILITY_STEPS):
+        a = a - eta * fmp.gradient(a=a, a_star=p["a_star"], t=p["t"], sigma=p["sigma"])
+    return (abs(a - p["a_star"]) / (STABILITY_OFFSET / p["t"])) ** (mpmath.mpf(1) / STABILITY_STEPS)
+
+
+def _escape_steps(f64, a_star, t, sigma, depths, eta):
+    """Plain-GD steps from a0 = a* - depth/t until Loss <= GROWTH_TOLERANCE * plateau.
+
+    float64, vectorised: parameters are column vectors (one row per point), depths a row.
+    """
+    a = a_star - depths / t
+    a_star, t, sigma, eta = (np.broadcast_to(v, a.shape) for v in (a_star, t, sigma, eta))
+    target = GROWTH_TOLERANCE * sigma**2 / 2 * np.exp(2 * a_star * t)
+    steps = np.zeros_like(a)
+    active = np.ones_like(a, dtype=bool)
+    limit = int(20 * math.exp(max(GROWTH_DEPTHS)) / GROWTH_STEP)
+    for k in range(limit):
+        loss = f64.loss(a=a, a_star=a_star, t=t, sigma=sigma)
+        reached = active & (loss <= target)
+        steps[reached] = k
+        active &= ~reached
+        if not active.any():
+            return steps
+        a = np.where(active, a - eta * f64.gradient(a=a, a_star=a_star, t=t, sigma=sigma), a)
+    raise RuntimeError("plain GD did not reach the tolerance within the step limit")
+
+
+def stability_numeric(settings: Settings) -> Outcome:
+    """Run plain GD: the contraction at (1 -+ margin) eta_max, and the escape-step counts' growth in z0."""
+    f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
+    region = {k: REGION[k] for k in ("a_star", "t", "sigma")}
+    sample = checks.draw(region, settings, n=min(settings.samples, 6))
+    worst = 0.0
+    with mpmath.workdps(settings.dps):
+        for point in checks.points(sample):
+            p = {k: mpmath.mpf(v) for k, v in point.items()}
+            eta_max = fmp.gd_learning_rate_max(a_star=p["a_star"], t=p["t"], sigma=p["sigma"])
+            curvature = fmp.gd_curvature_optimum(a_star=p["a_star"], t=p["t"], sigma=p["sigma"])
+            for factor in (1 - STABILITY_MARGIN, 1 + STABILITY_MARGIN):
+                eta = factor * eta_max
+                measured = _gd_contraction(fmp, p, eta)
+                predicted = abs(1 - eta * curvature)
+                error = float(abs(measured / predicted - 1))
+                stable = measured < 1
+                if not error <= STABILITY_RTOL or stable != (factor < 1):
+                    return Outcome(
+                        "numeric",
+                        "refuted",
+                        f"GD at {factor} eta_max: multiplier {mpmath.nstr(measured, 8)}"
+                        f" vs predicted {mpmath.nstr(predicted, 8)}",
+                        worst_error=error,
+                        counterexample={
+                            **point,
+                            "eta": mpmath.nstr(eta, 15),
+                            "measured_multiplier": mpmath.nstr(measured, 15),
+                        },
+                    )
+                worst = max(worst, error)
+    depths = np.asarray(GROWTH_DEPTHS)
+    column = {k: v[:, None] for k, v in sample.items()}
+    eta = GROWTH_STEP / f64.gd_curvature_optimum(**column)
+    all_steps = _escape_steps(f64, column["a_star"], column["t"], column["sigma"], depths[None, :], eta)
+    growth = f64.gd_steps_growth(**column, eta=eta)[:, 0]
+    slope_errors, ratio_errors = [], []
+    for index, point in enumerate(checks.points(sample)):
+        steps = all_steps[index]
+        log_slope = np.polyfit(depths[1:], np.log(np.diff(steps)), 1)[0]
+        fitted = np.polyfit(np.exp(depths), steps, 1)[0]
+        slope_errors.append(abs(log_slope - 1))
+        ratio_errors.append(abs(fitted / growth[index] - 1))
+        if not (slope_errors[-1] <= GROWTH_SLOPE_RTOL and ratio_errors[-1] <= GROWTH_RATIO_RTOL):
+            return Outcome(
+                "numeric",
+                "refuted",
+                f"escape steps {steps.tolist()}: dN/dz0 = {fitted:.4g} vs C = {growth[index]:.4g}, increment"
+                f" log-slope {log_slope:.4g} vs 1",
+                worst_error=max(slope_errors[-1], ratio_errors[-1]),
+                counterexample={
+                    **point,
+                    "eta": float(eta[index, 0]),
+                    "steps": steps.tolist(),
+                    "log_slope": float(log_slope),
+                },
+            )
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"GD at (1 -+ {STABILITY_MARGIN}) eta_max contracts/expands at |1 - eta L''(a*)| (worst relative error"
+        f" {worst:.2g}, {settings.dps} digits); escape steps at (a*-a0)t in {GROWTH_DEPTHS}: increment log-slope"
+        f" within {max(slope_errors):.2g} of 1, dN/dz0 within {max(ratio_errors):.2g} of C (float64)",
+        worst_error=max(worst, *slope_errors, *ratio_errors),
+    )
+
+
+CLAIMS = (
+    Claim(
+        id="lemma1",
+        statement="grad^2 = 2 t^2 sigma_k^2 Loss exactly; plain GD's loss ratio is 1 - 2 eta t^2 sigma_k^2"
+        " + c2 eta^2 + O(eta^3) with c2 = t^2 sigma_k^2 Loss''(a).",
+        latex=r"\mathcal{L}'(a)^2 = 2t^2\sigma_k^2\mathcal{L}(a),\quad"
+        r" \frac{\mathcal{L}(a-\eta\mathcal{L}')}{\mathcal{L}(a)}"
+        r" = 1 - 2\eta t^2\sigma_k^2 + \eta^2 t^2\sigma_k^2\mathcal{L}''(a) + O(\eta^3)",
+        assumptions="t > 0, sigma > 0, a != a*",
+        expected="holds",
+        symbolic=lemma1_symbolic,
+        numeric=lemma1_numeric,
+        source="paper",
+    ),
+    Claim(
+        id="gd-stability",
+        statement="Loss''(a*) = sigma^2 t^2 e^{2a*t}; plain GD is locally stable iff eta < 2/Loss''(a*); from a0 far"
+        " below a*, small-step GD needs ~ z0 / (eta Loss''(a*)) steps, z0 = e^{(a*-a0)t}.",
+        latex=r"\mathcal{L}''(a^\ast) = \sigma^2t^2e^{2a^\ast t},\ \eta_{\max} = \frac{2}{\mathcal{L}''(a^\ast)},\ "
+        r"N(a_0) \sim \frac{e^{(a^\ast-a_0)t}}{\eta\,\mathcal{L}''(a^\ast)}",
+        assumptions="t > 0, sigma > 0; escape law for eta Loss''(a*) small and a0 -> -oo",
+        expected="holds",
+        symbolic=stability_symbolic,
+        numeric=stability_numeric,
+    ),
+)

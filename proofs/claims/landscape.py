@@ -1,0 +1,334 @@
+"""Claims about the loss landscape: closed form, (non)convexity, asymmetry."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import sympy as sp
+
+from proofs import checks
+from proofs.claim import Claim, Outcome, Settings
+
+__all__ = ["CLAIMS", "DISTRIBUTIONS", "CONCAVITY_BOX", "ASYMPTOTIC_W"]
+
+REGION = {
+    "a": checks.uniform(-4.0, 4.0),
+    "a_star": checks.uniform(-4.0, 4.0),
+    "t": checks.log_uniform(0.1, 5.0),
+    "sigma": checks.log_uniform(0.1, 3.0),
+}
+"""Parameter region of the landscape claims (|a t| <= 20 keeps e^{2 a t} within float64)."""
+
+
+def DISTRIBUTIONS():
+    """x0 laws the closed form is shown for: normal with mean, uniform, two-point."""
+    from analysis.model import Normal, TwoPoint, Uniform
+    from analysis.symbols import mu, sigma
+
+    return {
+        "normal(mu, sigma)": Normal(mean=mu, std=sigma),
+        "normal(0, sigma)": Normal(),
+        "uniform(0, sigma)": Uniform(0, sigma),
+        "two-point(mu +- sigma)": TwoPoint(mu - sigma, mu + sigma),
+    }
+
+
+def _loss_of(initial):
+    """The loss derived for x0 ~ `initial` by the same steps `derive` runs, and its E[x0^2]."""
+    from analysis import landscape
+    from analysis.model import Model
+    from analysis.symbols import x0
+
+    model = Model(initial=initial)
+    steps = {step.name: step for step in landscape.STEPS}
+    done = {"flow": steps["flow"].derive(model, {})}
+    return steps["loss"].derive(model, done), model.expectation(x0**2)
+
+
+def _second_moment_form(second_moment):
+    from analysis.symbols import a, a_star, t
+
+    return second_moment / 2 * (sp.exp(a * t) - sp.exp(a_star * t)) ** 2
+
+
+# --- loss-closed-form ------------------------------------------------------------------
+
+
+def closed_form_symbolic(settings: Settings) -> Outcome:
+    from analysis.symbols import mu, sigma
+
+    differences = {}
+    for name, initial in DISTRIBUTIONS().items():
+        loss, second_moment = _loss_of(initial)
+        differences[f"{name}: loss - E[x0^2]/2 (e^at - e^a*t)^2"] = loss - _second_moment_form(second_moment)
+        if name == "normal(mu, sigma)":
+            differences[f"{name}: E[x0^2] - (mu^2 + sigma^2)"] = second_moment - (mu**2 + sigma**2)
+    return checks.symbolic_zero(differences, settings)
+
+
+def closed_form_numeric(settings: Settings) -> Outcome:
+    """The generated float64 and mpmath losses against sigma^2/2 (e^{at} - e^{a*t})^2 at random points."""
+    f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
+
+    def rhs(a, a_star, t, sigma):
+        return sigma**2 / 2 * (mpmath.exp(a * t) - mpmath.exp(a_star * t)) ** 2
+
+    return checks.numeric_identity(
+        REGION, settings, lhs=fmp.loss, rhs=rhs, lhs64=f64.loss, what="loss = sigma^2/2 (e^at - e^a*t)^2"
+    )
+
+
+# --- loss-nonconvex --------------------------------------------------------------------
+
+CONCAVITY_BOX = {"d": (-4.0, 4.0), "t": (0.25, 4.0)}
+"""Interval box: d = a - a* and t (the sign of the Hessian does not depend on sigma > 0)."""
+
+
+def nonconvex_symbolic(settings: Settings) -> Outcome:
+    """Hessian = sigma^2 t^2 e^{2at} (2 - 2 e^{-w}) with w = (a - a_c) t, a_c the derived threshold.
+
+    2 - 2 e^{-w} has the sign of w (solved as an inequality), so concave iff a < a_c.
+    """
+    from analysis import derive
+    from analysis.symbols import a, a_star, sigma, t
+
+    d = derive()
+    w = sp.Symbol("w", real=True)
+    threshold = d.concavity_threshold
+    at = threshold + w / t
+    shape = sp.expand(sp.powsimp(sp.expand(d.hessian.subs(a, at) / (sigma**2 * t**2 * sp.exp(2 * a * t)).subs(a, at))))
+    outcome = checks.symbolic_zero(
+        {
+            "threshold - (a* - ln2/t)": threshold - (a_star - sp.log(2) / t),
+            "Hessian/(sigma^2 t^2 e^2at) - (2 - 2e^-w)": shape - (2 - 2 * sp.exp(-w)),
+        },
+        settings,
+    )
+    if outcome.status != "confirmed":
+        return outcome
+    positive = sp.solve_univariate_inequality(shape > 0, w, relational=False)
+    negative = sp.solve_univariate_inequality(shape < 0, w, relational=False)
+    if positive != sp.Interval.open(0, sp.oo) or negative != sp.Interval.open(-sp.oo, 0):
+        return Outcome(
+            "symbolic",
+            "refuted",
+            f"Hessian > 0 on w in {positive}, < 0 on {negative}",
+            counterexample={"positive_set": str(positive), "negative_set": str(negative)},
+        )
+    return Outcome("symbolic", "confirmed", f"{outcome.detail}; Hessian > 0 iff w > 0, < 0 iff w < 0 (solved)")
+
+
+def nonconvex_numeric(settings: Settings) -> Outcome:
+    """At random points, the sign of the generated Hessian (float64 and mpmath) against a vs a* - ln2/t."""
+    f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
+    sample = checks.draw(REGION, settings)
+    h64 = f64.hessian(**sample)
+    worst = 0.0
+    with mpmath.workdps(settings.dps):
+        for index, point in enumerate(checks.points(sample)):
+            args = {k: mpmath.mpf(v) for k, v in point.items()}
+            h = fmp.hessian(**args)
+            predicted = mpmath.sign(args["a"] - (args["a_star"] - mpmath.log(2) / args["t"]))
+            if mpmath.sign(h) != predicted:
+                return Outcome(
+                    "numeric",
+                    "refuted",
+                    "Hessian sign differs from the threshold's prediction",
+                    counterexample={**point, "hessian": mpmath.nstr(h, 15)},
+                )
+            error = checks.relative_error(float(h64[index]), h)
+            if not error <= checks.F64_RTOL or math.copysign(1, h64[index]) != float(predicted):
+                return Outcome(
+                    "numeric", "inconclusive", f"float64 Hessian off by {error:.3g} at {point}", worst_error=error
+                )
+            worst = max(worst, error)
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"sign(Hessian) = sign(a - a* + ln2/t) at {settings.samples} points; float64 vs {settings.dps}-digit"
+        f" Hessian worst relative error {worst:.2g}",
+        worst_error=worst,
+    )
+
+
+SERIES_WIDTH = 0.5
+"""Pieces with w = d t + ln 2 straddling 0 use the series enclosure once |w| <= this (within its radius 1)."""
+
+
+def hessian_sign_quotient(d, t):
+    """Interval enclosure of (2 - e^{-d t}) / (d t + ln 2) = Hessian / (sigma^2 t^2 e^{2at} w/t), d = a - a*.
+
+    Positive on the box iff the Hessian has the sign of a - (a* - ln2/t). Where w = d t + ln 2 may
+    vanish, the quotient is 2 (1 - e^{-w})/w = 2 E_0(-w), enclosed by `interval.exp_moment`'s
+    series with proven remainder instead of the 0/0 division.
+    """
+    from mpmath import iv
+
+    from proofs import interval
+
+    w = d * t + iv.log(2)
+    if (w.a <= 0 <= w.b) and max(abs(w.a), abs(w.b)) <= SERIES_WIDTH:
+        return 2 * interval.exp_moment(-w, 0)
+    return (2 - iv.exp(-d * t)) / w  # [-inf, inf] while w straddles 0: the piece is bisected
+
+
+def nonconvex_interval(settings: Settings) -> Outcome:
+    from proofs import interval
+
+    result = interval.enclose(hessian_sign_quotient, CONCAVITY_BOX, lower=0)
+    return checks.interval_outcome(result, "(2 - e^{-dt})/(dt + ln2) > 0 on d = a - a* in [-4, 4], t in [0.25, 4]")
+
+
+# --- loss-asymmetry --------------------------------------------------------------------
+
+ASYMPTOTIC_W = (5.0, 60.0)
+"""|w| = |a - a*| t sampled in this range for the numeric asymptotics (e^{-60} ~ 1e-26 is above 10^-dps)."""
+
+NEXT_ORDER = 2
+"""Bound on the next-order coefficient: |(1 - x)^2 - 1| <= 2x and |(1 - x) - 1| <= x for 0 < x < 1."""
+
+
+def _asymptotic_forms():
+    """(label, result name, function, a -> +-oo, leading form); function/leading form -> 1."""
+    from analysis import derive
+    from analysis.symbols import a, a_star, sigma, t
+
+    d = derive()
+    return (
+        ("loss -> plateau sigma^2/2 e^{2a*t}", "loss", d.loss, -sp.oo, sigma**2 / 2 * sp.exp(2 * a_star * t)),
+        (
+            "gradient ~ -sigma^2 t e^{a*t} e^{at} -> 0",
+            "gradient",
+            d.gradient,
+            -sp.oo,
+            -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(a * t),
+        ),
+        ("loss ~ sigma^2/2 e^{2at}", "loss", d.loss, sp.oo, sigma**2 / 2 * sp.exp(2 * a * t)),
+        ("gradient ~ sigma^2 t e^{2at}", "gradient", d.gradient, sp.oo, sigma**2 * t * sp.exp(2 * a * t)),
+    )
+
+
+def asymmetry_symbolic(settings: Settings) -> Outcome:
+    """sympy.limit: each function over its leading form tends to 1; the plateau and the vanishing gradient."""
+    from analysis import derive
+    from analysis.symbols import a
+
+    d = derive()
+    found = []
+    for label, _, function, end, leading in _asymptotic_forms():
+        ratio = sp.limit(function / leading, a, end)
+        if ratio != 1:
+            return Outcome(
+                "symbolic",
+                "refuted",
+                f"{label}: limit of ratio is {ratio}",
+                counterexample={"asymptotic": label, "limit_of_ratio": str(ratio)},
+            )
+        found.append(f"lim {label.split(' ')[0]}/leading = 1 (a -> {end})")
+    plateau = sp.limit(d.loss, a, -sp.oo)
+    vanishing = sp.limit(d.gradient, a, -sp.oo)
+    exploding = (sp.limit(d.loss, a, sp.oo), sp.limit(d.gradient, a, sp.oo))
+    if vanishing != 0 or exploding != (sp.oo, sp.oo) or plateau.has(a) or not plateau.is_positive:
+        return Outcome(
+            "symbolic",
+            "refuted",
+            "limits at the ends are not plateau/0/oo/oo",
+            counterexample={"plateau": str(plateau), "gradient_minus_oo": str(vanishing), "plus_oo": str(exploding)},
+        )
+    found.append(f"lim_(a->-oo) loss = {plateau}, gradient -> 0; loss, gradient -> oo as a -> oo")
+    return Outcome("symbolic", "confirmed", "; ".join(found))
+
+
+def asymmetry_numeric(settings: Settings) -> Outcome:
+    """At |a - a*| t = |w| in ASYMPTOTIC_W: |function/leading - 1| <= NEXT_ORDER e^{-|w|} (mpmath, generated code)."""
+    from analysis.symbols import a as a_sym
+
+    fmp = checks.compiled("mpmath")
+    names = {"loss": fmp.loss, "gradient": fmp.gradient}
+    region = {
+        "a_star": checks.uniform(-3.0, 3.0),
+        "t": checks.log_uniform(0.5, 4.0),
+        "sigma": checks.log_uniform(0.1, 3.0),
+        "w": checks.uniform(*ASYMPTOTIC_W),
+        "side": checks.uniform(-1.0, 1.0),
+    }
+    sample = checks.draw(region, settings)
+    forms = []
+    for label, name, _, end, leading in _asymptotic_forms():
+        arguments = sorted(leading.free_symbols - {a_sym}, key=lambda s: s.name)
+        forms.append(
+            (label, name, end, sp.lambdify([a_sym, *arguments], leading, "mpmath"), [s.name for s in arguments])
+        )
+    worst = 0.0
+    with mpmath.workdps(settings.dps):
+        for point in checks.points(sample):
+            sign = 1 if point["side"] >= 0 else -1
+            args = {k: mpmath.mpf(point[k]) for k in ("a_star", "t", "sigma")}
+            a_value = args["a_star"] + sign * mpmath.mpf(point["w"]) / args["t"]
+            bound = NEXT_ORDER * mpmath.exp(-mpmath.mpf(point["w"]))
+            for label, name, end, leading, arguments in forms:
+                if (end == sp.oo) != (sign > 0):
+                    continue
+                value = names[name](a=a_value, **args)
+                reference = leading(a_value, *(args[n] for n in arguments))
+                deviation = abs(value / reference - 1)
+                # absolute slack: f/leading - 1 loses its leading digits to cancellation against 1
+                if not deviation <= bound + checks.mp_rtol(settings.dps):
+                    return Outcome(
+                        "numeric",
+                        "refuted",
+                        f"{label}: deviation {mpmath.nstr(deviation, 5)} > bound",
+                        worst_error=float(deviation),
+                        counterexample={**args, "a": mpmath.nstr(a_value, 20), "deviation": str(deviation)},
+                    )
+                worst = max(worst, float(deviation / bound))
+    return Outcome(
+        "numeric",
+        "confirmed",
+        f"|f/leading - 1| <= {NEXT_ORDER} e^-|w| at {settings.samples} points, |w| in {ASYMPTOTIC_W};"
+        f" worst deviation/bound {worst:.3g}",
+        worst_error=worst,
+    )
+
+
+CLAIMS = (
+    Claim(
+        id="loss-closed-form",
+        statement="Loss(a) = E[x0^2]/2 (e^{at} - e^{a*t})^2 = (mu^2 + sigma^2)/2 (e^{at} - e^{a*t})^2 for normal x0;"
+        " only the second moment of x0 matters (normal, uniform, two-point).",
+        latex=r"\mathcal{L}(a) = \tfrac{1}{2}\mathbb{E}[x_0^2]\,(e^{at} - e^{a^\ast t})^2"
+        r" = \tfrac{\mu^2 + \sigma^2}{2}(e^{at} - e^{a^\ast t})^2",
+        assumptions="t > 0; x0 normal, uniform or two-point with finite second moment",
+        expected="holds",
+        symbolic=closed_form_symbolic,
+        numeric=closed_form_numeric,
+        source="paper",
+    ),
+    Claim(
+        id="loss-nonconvex",
+        statement="The loss is concave exactly for a < a* - ln(2)/t and convex for a > a* - ln(2)/t.",
+        latex=r"\mathcal{L}''(a) < 0 \iff a < a^\ast - \tfrac{\ln 2}{t}, \quad"
+        r" \mathcal{L}''(a) > 0 \iff a > a^\ast - \tfrac{\ln 2}{t}",
+        assumptions="t > 0, sigma > 0; interval box a - a* in [-4, 4], t in [0.25, 4]",
+        expected="holds",
+        symbolic=nonconvex_symbolic,
+        numeric=nonconvex_numeric,
+        interval=nonconvex_interval,
+        inequality=True,
+        source="paper",
+    ),
+    Claim(
+        id="loss-asymmetry",
+        statement="As a -> -oo the loss tends to the plateau sigma^2/2 e^{2a*t} and the gradient vanishes like"
+        " e^{at}; as a -> +oo loss and gradient explode like e^{2at}.",
+        latex=r"\lim_{a\to-\infty}\mathcal{L} = \tfrac{\sigma^2}{2}e^{2a^\ast t},\ \mathcal{L}'(a) \sim -\sigma^2 t"
+        r" e^{a^\ast t} e^{at};\ \mathcal{L} \sim \tfrac{\sigma^2}{2}e^{2at},\ \mathcal{L}' \sim \sigma^2 t e^{2at}"
+        r"\ (a\to\infty)",
+        assumptions="t > 0, sigma > 0",
+        expected="holds",
+        symbolic=asymmetry_symbolic,
+        numeric=asymmetry_numeric,
+        source="paper",
+    ),
+)

@@ -1,0 +1,52 @@
+"""Plain-GD claims (lemma1, gd-stability): they hold, and perturbed statements are refuted."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs import checks, registry
+from proofs.claim import Settings, run_claim
+from proofs.claims import gradient_descent as gd
+
+FAST = Settings(samples=15, seed=5, dps=40)
+
+
+@pytest.mark.parametrize("claim_id", ["lemma1", "gd-stability"])
+def test_claim_holds(claim_id):
+    result = run_claim(registry.get(claim_id), FAST)
+    assert result.verdict == "holds", result.outcomes
+
+
+def test_second_order_coefficient_is_t2_sigma2_times_hessian(paper):
+    from analysis.symbols import t
+
+    c2 = paper.gd_ratio_second_order
+    assert sp.expand(c2 - t**2 * paper.terminal_variance * paper.hessian) == 0
+    # a perturbed coefficient is refuted by the symbolic check, with a point
+    outcome = checks.symbolic_zero({"wrong c2": c2 - 2 * t**2 * paper.terminal_variance * paper.hessian})
+    assert outcome.status == "refuted" and "value" in outcome.counterexample
+
+
+def test_learning_rate_limit_separates_contraction_from_expansion(f_mpmath):
+    with mpmath.workdps(40):
+        p = {"a_star": mpmath.mpf("0.3"), "t": mpmath.mpf("1.5"), "sigma": mpmath.mpf("0.7")}
+        eta_max = f_mpmath.gd_learning_rate_max(**p)
+        assert gd._gd_contraction(f_mpmath, p, eta_max * mpmath.mpf("0.97")) < 1
+        assert gd._gd_contraction(f_mpmath, p, eta_max * mpmath.mpf("1.03")) > 1
+        # a limit 10% too large is wrong: GD at 0.97 of it already expands
+        assert gd._gd_contraction(f_mpmath, p, eta_max * mpmath.mpf("1.1") * mpmath.mpf("0.97")) > 1
+
+
+def test_escape_steps_grow_like_the_derived_constant(f_numpy):
+    a_star, t, sigma = 0.2, 1.3, 0.8
+    eta = gd.GROWTH_STEP / float(f_numpy.gd_curvature_optimum(a_star=a_star, t=t, sigma=sigma))
+    depths = np.asarray(gd.GROWTH_DEPTHS)
+    steps = gd._escape_steps(f_numpy, a_star, t, sigma, depths, eta)
+    constant = float(f_numpy.gd_steps_growth(a_star=a_star, t=t, sigma=sigma, eta=eta))
+    fitted = np.polyfit(np.exp(depths), steps, 1)[0]
+    assert abs(fitted / constant - 1) <= gd.GROWTH_RATIO_RTOL
+    # twice the constant (e.g. a missed factor 2 in the flow time) is far outside the tolerance
+    assert abs(fitted / (2 * constant) - 1) > gd.GROWTH_RATIO_RTOL

@@ -1,0 +1,205 @@
+"""The vc discrete claims: verdicts, derived values against independent numbers, and interval.py."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+import sympy as sp
+from mpmath import iv
+
+from proofs.claim import Settings, run_claim
+from proofs.claims import vc_discrete
+from proofs.interval import Enclosure, enclose, exp_moment
+
+DPS = 50
+"""Working digits of the independent reference computations."""
+
+RTOL = 1e-40
+"""Relative agreement required at DPS digits (10 digits of margin for rounding and cancellation)."""
+
+BISECTIONS = 200
+"""Halvings of the root bracket: 2^-200 relative is below the 50-digit rounding."""
+
+FAST = Settings(samples=12, seed=3)
+"""Few points: the claims' own numeric checks are exercised, not re-timed."""
+
+CLAIMS = {claim.id: claim for claim in vc_discrete.CLAIMS}
+
+
+def _z(eta):
+    """The nontrivial root of e^{eta (z - 1)} = 2 z - 1, found by bisection (independent of Lambert W)."""
+
+    def f(z):
+        return mpmath.exp(eta * (z - 1)) - (2 * z - 1)
+
+    low, high = mpmath.mpf(1) + mpmath.mpf(10) ** -3, mpmath.mpf(2)
+    while f(high) < 0:
+        high *= 2
+    for _ in range(BISECTIONS):
+        middle = (low + high) / 2
+        low, high = (middle, high) if f(middle) < 0 else (low, middle)
+    return (low + high) / 2
+
+
+def _loss(a, a_star, t, sigma):
+    return sigma**2 / 2 * (mpmath.exp(a * t) - mpmath.exp(a_star * t)) ** 2
+
+
+def _paper_step(a, a_star, t, sigma, eta):
+    """a - eta L'(a)/(t^2 sigma_k^2), from the paper's formulas, written out independently."""
+    gradient = sigma**2 * t * (mpmath.exp(a * t) - mpmath.exp(a_star * t)) * mpmath.exp(a * t)
+    return a - eta * gradient / (t**2 * sigma**2 * mpmath.exp(2 * a * t))
+
+
+def test_claim_ids_are_the_issues():
+    assert list(CLAIMS) == [
+        "theorem1-first-order",
+        "theorem1-as-stated",
+        "vc-exact-ratio",
+        "vc-above",
+        "vc-below",
+        "vc-global",
+        "vc-exact-log",
+    ]
+    assert CLAIMS["vc-above"].inequality and CLAIMS["vc-above"].interval is not None
+
+
+@pytest.mark.parametrize("claim_id", [c for c in CLAIMS if c != "vc-above"])
+def test_verdict_is_expected(claim_id):
+    result = run_claim(CLAIMS[claim_id], FAST)
+    assert result.verdict == result.expected, result.outcomes
+
+
+def test_vc_above_interval_certificate_counts_pieces():
+    result = run_claim(CLAIMS["vc-above"], FAST)
+    assert result.verdict == "holds", result.outcomes
+    assert result.interval_pieces >= 3
+
+
+def test_theorem1_as_stated_counterexample_recomputed():
+    result = run_claim(CLAIMS["theorem1-as-stated"], FAST)
+    assert result.verdict == "refuted"
+    example = result.outcome("numeric").counterexample
+    with mpmath.workdps(DPS):
+        eta, t = mpmath.mpf(example["eta"]), mpmath.mpf(example["t"])
+        a_star, sigma = mpmath.mpf(example["a_star"]), mpmath.mpf(example["sigma"])
+        a0 = a_star + mpmath.mpf(example["a0 - a_star"])
+        lhs = _loss(_paper_step(a0, a_star, t, sigma, eta), a_star, t, sigma)
+        rhs = (1 - 2 * eta) * _loss(a0, a_star, t, sigma)
+        assert abs(lhs - rhs) > vc_discrete.CLEAR_GAP * abs(lhs)
+        assert abs(lhs - mpmath.mpf(example["Loss(a_1)"])) < 1e-12 * lhs
+        assert abs(rhs - mpmath.mpf(example["(1 - 2 eta) Loss(a_0)"])) < 1e-12 * abs(rhs)
+
+
+def test_second_order_coefficient_matches_numeric_derivative(paper):
+    from analysis.symbols import eta, z
+
+    coefficient = paper.vc_ratio_second_order.coeff(eta, 2)
+    ratio = sp.lambdify((z, eta), paper.vc_ratio_z, "mpmath")
+    with mpmath.workdps(DPS):
+        for z0 in (mpmath.mpf("0.3"), mpmath.mpf(2), mpmath.mpf(5)):
+            numeric = mpmath.diff(lambda h: ratio(z0, h), 0, 2) / 2
+            assert abs(numeric - coefficient.subs(z, z0).evalf(DPS)) < 1e-30
+    assert paper.vc_ratio_second_order.coeff(eta, 1) == -2
+
+
+def test_bounds_are_the_ratio_at_the_ends(paper):
+    from analysis.symbols import eta
+
+    with mpmath.workdps(DPS):
+        for e in ("0.01", "0.5", "0.99"):
+            e = mpmath.mpf(e)
+            near_optimum = vc_discrete.ratio_z(1 - mpmath.mpf(10) ** -35, e)
+            far_above = vc_discrete.ratio_z(mpmath.mpf(10) ** -35, e)
+            assert abs(near_optimum - paper.vc_ratio_lower_bound.subs(eta, e).evalf(DPS)) < 1e-30
+            assert abs(far_above - paper.vc_ratio_upper_bound.subs(eta, e).evalf(DPS)) < 1e-30
+
+
+def test_z_critical_against_bisection():
+    with mpmath.workdps(DPS):
+        for e in ("0.001", "0.3", "0.5", "0.999"):
+            e = mpmath.mpf(e)
+            closed = vc_discrete.z_critical(e)
+            assert closed > 1
+            assert abs(closed - _z(e)) < RTOL * closed
+            assert abs(vc_discrete.ratio_z(closed, e) - 1) < RTOL
+
+
+def test_principal_branch_would_be_trivial(paper):
+    from analysis.symbols import eta
+
+    principal = paper.vc_z_critical.replace(sp.LambertW, lambda arg, *k: sp.LambertW(arg))
+    assert abs(principal.subs(eta, sp.Rational(1, 3)).evalf(30) - 1) < 1e-25
+
+
+def test_log_ratio_is_a_function_of_eta_alone(paper):
+    from analysis.symbols import eta
+
+    assert paper.vc_log_ratio.free_symbols == {eta}
+    assert paper.vc_log_step.free_symbols <= {sp.Symbol("a", real=True), sp.Symbol("a_star", real=True),
+                                              sp.Symbol("t", positive=True), eta}
+
+
+def test_signed_root_rejects_non_squares():
+    from analysis.symbols import z
+    from analysis.vc_discrete import signed_root
+
+    with pytest.raises(ValueError):
+        signed_root((z - 2) ** 3)
+
+
+# --- proofs.interval -------------------------------------------------------------------------
+
+
+def test_enclose_certifies_and_counts_pieces():
+    result = enclose(lambda x, y: x * x + y * y - x * y + 1, {"x": (-3, 3), "y": (-3, 3)}, lower=0)
+    assert result.status == "certified" and result.pieces > 1
+    assert enclose(lambda x: x + 2, {"x": (-1, 1)}, lower=0).pieces == 1
+
+
+def test_enclose_refutes_a_false_inequality():
+    result = enclose(lambda x: x * x - 2 * x + 0.9, {"x": (-1, 3)}, lower=0)
+    assert result.status == "refuted"
+    x = result.point["x"]
+    assert x * x - 2 * x + 0.9 <= 0
+
+
+def test_enclose_two_sided_and_undecided():
+    assert enclose(lambda x: iv.exp(x), {"x": (0, 1)}, lower=0.9, upper=2.8).certified
+    assert enclose(lambda x: iv.exp(x), {"x": (0, 1)}, lower=0.9, upper=2.7).status == "refuted"
+    touching = enclose(lambda x: x * x, {"x": (-1, 1)}, lower=-1e-300, max_pieces=30)
+    assert touching.status in ("certified", "undecided")
+    undecided = enclose(lambda x: (x - 0.1) * (x - 0.1) * iv.mpf([1, 1]), {"x": (0, 1)}, lower=0, max_pieces=5)
+    assert undecided.status in ("undecided", "refuted") and undecided.piece is not None
+
+
+def test_enclose_rejects_bad_input():
+    with pytest.raises(ValueError, match="box"):
+        enclose(lambda x: x, {"x": (1, 0)}, lower=0)
+    with pytest.raises(ValueError, match="lower or upper"):
+        enclose(lambda x: x, {"x": (0, 1)})
+    with pytest.raises(ValueError, match="max_pieces"):
+        enclose(lambda x: x, {"x": (0, 1)}, lower=-1, max_pieces=0)
+    with pytest.raises(ValueError):
+        Enclosure("refuted", 1)
+
+
+@pytest.mark.parametrize("y", ["-0.99", "-0.125", "-1e-40", "0", "1e-20", "0.1", "0.7", "3"])
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_exp_moment_encloses_the_integral(y, n):
+    with mpmath.workdps(30):
+        truth = mpmath.quad(lambda s: s**n * mpmath.exp(s * mpmath.mpf(y)), [0, 1])
+    enclosure = exp_moment(iv.mpf(y), n)
+    assert enclosure.a <= truth <= enclosure.b
+    assert enclosure.delta < 1e-13
+
+
+def test_removable_singularity_is_covered_not_skipped():
+    # (1 - e^{-x})/x > 1/2 on [0, 1], including the removable point x = 0.
+    def f(x):
+        return exp_moment(-x, 0)
+
+    assert enclose(f, {"x": (0, 1)}, lower=0.5).certified
+    # The same expression written as a quotient never decides at x = 0.
+    naive = enclose(lambda x: (1 - iv.exp(-x)) / x, {"x": (0, 1)}, lower=0.5, max_pieces=40)
+    assert naive.status != "certified"
