@@ -45,6 +45,9 @@ class Derivation:
         if len(set(names)) != len(names):
             raise ValueError("result names must be unique")
 
+    def __repr__(self) -> str:
+        return f"Derivation(model={self.model!r}, names={self.names()!r})"
+
     def names(self) -> tuple[str, ...]:
         """The result names in derivation order."""
         return tuple(r.name for r in self.results)

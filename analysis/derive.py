@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from analysis import gradient_descent, landscape, variance_corrected, vc_discrete
+from analysis import gradient_descent, landscape, minibatch, variance_corrected, vc_discrete
 from analysis.derivation import Derivation, Result
-from analysis.minibatch import STEPS as MINIBATCH_STEPS
 from analysis.model import Model
 
 __all__ = ["derive", "clear_caches", "STEPS"]
 
-STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS
-"""Every derivation step, in the order results are listed."""
-STEPS += vc_discrete.STEPS
-STEPS += MINIBATCH_STEPS  # per-sample results, for the minibatch optimisers in numerics.optimizers
+STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS + vc_discrete.STEPS + minibatch.STEPS
+"""Every derivation step, in the order results are listed (the per-sample minibatch results last)."""
 
 
 @lru_cache(maxsize=16)

@@ -57,5 +57,7 @@ STEPS = (
     Step("hessian", "Hessian d^2 Loss/da^2.", hessian),
     Step("terminal_variance", "Terminal second moment sigma_k^2(t) = E[phi_t(x0; a)^2].", terminal_variance),
     Step("gauss_newton", "Gauss-Newton curvature E[(d phi_t/da)^2].", gauss_newton),
-    Step("concavity_threshold", "The a where the Hessian changes sign: concave below, convex above.", concavity_threshold),
+    Step(
+        "concavity_threshold", "The a where the Hessian changes sign: concave below, convex above.", concavity_threshold
+    ),
 )

@@ -17,12 +17,13 @@ def z_substitution(model) -> dict:
 
 def vc_step(model, done):
     """Delta a = -eta * gradient / (t^2 sigma_k^2(t))."""
-    return sp.simplify(-eta * done["gradient"] / (model.time**2 * done["terminal_variance"]))
+    return sp.powsimp(sp.expand(sp.cancel(-eta * done["gradient"] / (model.time**2 * done["terminal_variance"]))))
 
 
 def vc_ratio(model, done):
     """Loss(a + Delta a)/Loss(a), exactly."""
-    return sp.simplify(done["loss"].subs(a, a + done["vc_step"]) / done["loss"])
+    ratio = done["loss"].subs(a, a + done["vc_step"]) / done["loss"]
+    return ratio.replace(lambda n: isinstance(n, sp.exp), lambda n: sp.exp(sp.expand(n.args[0])))
 
 
 def vc_ratio_z(model, done):

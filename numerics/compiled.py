@@ -66,18 +66,19 @@ class CompiledFunction:
         return self._call_numpy(values)
 
     def _call_numpy(self, values):
-        values = np.broadcast_arrays(*values) if values else []
+        # Arguments go in unbroadcast, so scalar sub-expressions stay scalar inside the kernel.
+        shape = np.broadcast_shapes(*(v.shape for v in values))
         with np.errstate(all="ignore"):
             out = np.asarray(self._kernel(*values), dtype=float)
-        if values:
-            out = np.broadcast_to(out, values[0].shape).copy()
+        if out.shape != shape:
+            out = np.broadcast_to(out, shape).copy()
         bad = ~np.isfinite(out)
-        if np.any(bad):
+        if bad.any():
             # Over- or underflow inside float64: recompute those entries at high precision.
+            full = [np.broadcast_to(v, shape) for v in values]
             with mpmath.workdps(FALLBACK_DPS):
                 for index in zip(*np.nonzero(bad)) if out.ndim else [()]:
-                    args = [mpmath.mpf(float(v[index])) for v in values]
-                    out[index] = float(self._fallback(*args))
+                    out[index] = float(self._fallback(*(mpmath.mpf(float(v[index])) for v in full)))
         return out[()] if out.ndim == 0 else out
 
     def _call_mpmath(self, kwargs):
@@ -123,6 +124,9 @@ class Compiled:
 
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.functions)
+
+    def __repr__(self) -> str:
+        return f"Compiled(backend={self.backend!r}, names={self.names()!r})"
 
     def __getitem__(self, name: str) -> CompiledFunction:
         for f in self.functions:

@@ -19,8 +19,15 @@ DOMAINS: dict[str, tuple[str, object]] = {
 """symbol name -> (condition in words, predicate on a float array)."""
 
 
+def _numeric_objects(value) -> bool:
+    """True for object arrays holding only numbers (e.g. mpmath mpf values)."""
+    return all(not isinstance(v, str | bytes) for v in np.asarray(value, dtype=object).flat)
+
+
 def check(name: str, value) -> np.ndarray:
     """The value as a float64 array, or ValueError naming `name` if it is outside its domain."""
+    if isinstance(value, str | bytes) or np.asarray(value).dtype.kind in "USO" and not _numeric_objects(value):
+        raise ValueError(f"{name} must be a real number or array of real numbers")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

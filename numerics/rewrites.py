@@ -48,7 +48,11 @@ def _exp_difference(expr: sp.Expr) -> sp.Expr:
         gap = sp.factor(p - q)  # t (a - a*): the difference is formed before any rounding
         return c1 * sp.sign(gap) * sp.exp(sp.Max(p, q)) * -expm1(-sp.Abs(gap))
 
-    return expr.replace(match, replace)
+    rewritten = expr.replace(match, replace)
+    # sign(g)^2 multiplies an expm1(-|g|)^2 that already vanishes where sign(g) = 0: drop it.
+    rewritten = rewritten.replace(lambda n: n.is_Pow and isinstance(n.base, sp.sign) and n.exp.is_even, lambda n: 1)
+    # e^x e^y -> e^{x+y}: one exponential evaluated instead of two (both are <= e^{2 max}).
+    return sp.powsimp(rewritten, combine="exp")
 
 
 def _expm1(expr: sp.Expr) -> sp.Expr:

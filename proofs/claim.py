@@ -171,9 +171,7 @@ class ClaimResult:
             "interval_pieces": self.interval_pieces,
             "seconds": round(self.seconds, 3),
             "counterexample": dict(self.counterexample) if self.counterexample else None,
-            "checks": [
-                {"kind": o.kind, "status": o.status, "detail": o.detail} for o in self.outcomes
-            ],
+            "checks": [{"kind": o.kind, "status": o.status, "detail": o.detail} for o in self.outcomes],
         }
 
 
@@ -190,4 +188,6 @@ def run_claim(claim: Claim, settings: Settings) -> ClaimResult:
             raise ValueError(f"claim {claim.id}: the {kind} check returned a {outcome.kind} outcome")
         outcomes.append(outcome)
     outcomes = tuple(outcomes)
-    return ClaimResult(claim.id, decide(outcomes), claim.expected, outcomes, time.perf_counter() - start, claim.statement)
+    return ClaimResult(
+        claim.id, decide(outcomes), claim.expected, outcomes, time.perf_counter() - start, claim.statement
+    )

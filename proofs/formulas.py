@@ -45,8 +45,7 @@ def latex_name(name: str) -> str:
 def as_records(derivation: Derivation) -> list[dict[str, str]]:
     """One record per result: name, sympy (str, readable by parse_expr), latex, description."""
     return [
-        {"name": r.name, "sympy": str(r.expr), "latex": latex(r.expr), "description": r.description}
-        for r in derivation
+        {"name": r.name, "sympy": str(r.expr), "latex": latex(r.expr), "description": r.description} for r in derivation
     ]
 
 
@@ -87,5 +86,7 @@ def as_markdown(derivation: Derivation) -> str:
     """Each result as a heading, its description and a `$$...$$` display."""
     blocks = []
     for r in derivation:
-        blocks.append(f"### `{r.name}`\n\n{r.description}\n\n$$\n{latex_name(r.name)} {_relation(r.name)} {latex(r.expr)}\n$$\n")
+        blocks.append(
+            f"### `{r.name}`\n\n{r.description}\n\n$$\n{latex_name(r.name)} {_relation(r.name)} {latex(r.expr)}\n$$\n"
+        )
     return "\n".join(blocks)

@@ -1,0 +1,226 @@
+"""Generated numerics against independent high-precision evaluation of the derivations."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from analysis.symbols import a, a_star, eta, sigma, t, z
+from numerics import RULES, compile
+
+REFERENCE_DPS = 50
+"""Digits of the reference evaluation: 50 leaves > 30 digits after the worst cancellation tested."""
+REL_TOL = 1e-12
+"""The issue's accuracy target; float64 rounding of arguments up to |a t| = 300 costs ~ 600 eps = 1.3e-13."""
+FLOAT_MAX = float(np.finfo(float).max)
+FLOAT_TINY = float(np.finfo(float).tiny)
+"""Below float64's smallest normal number only absolute accuracy of this order is possible."""
+
+finite_gain = st.floats(-300, 300)  # a t and a* t: the range of the accuracy requirement
+times = st.floats(1e-3, 50)
+scales = st.floats(1e-3, 1e3)
+rates = st.floats(1e-6, 2.0)
+
+
+def cancelled_digits(values) -> int:
+    """Digits the unrewritten form loses to e^{at} - e^{a*t} cancelling (0 unless a ~ a*)."""
+    if "a" not in values or "a_star" not in values or values["a"] == values["a_star"]:
+        return 0
+    a_, b_ = mpmath.mpf(float(values["a"])), mpmath.mpf(float(values["a_star"]))
+    with mpmath.workdps(20):
+        ratio = max(abs(a_), abs(b_), 1) / abs(a_ - b_)
+    return max(0, int(mpmath.ceil(mpmath.log10(ratio))))
+
+
+def reference(paper, name, **values):
+    """The derived (unrewritten) expression evaluated with mpmath at REFERENCE_DPS digits
+    beyond those its cancellation near a = a* costs."""
+    expr = paper[name]
+    args = sorted(expr.free_symbols, key=lambda s: s.name)
+    fn = sp.lambdify(args, expr, "mpmath")
+    with mpmath.workdps(REFERENCE_DPS + cancelled_digits(values)):
+        return fn(*(mpmath.mpf(float(values[s.name])) for s in args))
+
+
+def assert_relative(value, exact, tol=REL_TOL):
+    value = float(value)
+    assert not math.isnan(value)
+    if abs(exact) > FLOAT_MAX:
+        assert value == math.copysign(math.inf, exact)
+    elif abs(exact) < FLOAT_TINY:
+        assert abs(value - exact) <= FLOAT_TINY, (value, exact)
+    else:
+        assert abs(value - exact) <= tol * abs(exact), (value, exact)
+
+
+@pytest.mark.parametrize("name", ["loss", "gradient"])
+@given(at=finite_gain, ast=finite_gain, t_=times, s=scales)
+@example(at=1.0, ast=1.0, t_=1.0, s=1.0)  # a = a* exactly
+@example(at=1.0 + 1e-12, ast=1.0, t_=1.0, s=1.0)  # a = a* (1 + 1e-12): catastrophic cancellation if naive
+@example(at=1.0 - 1e-12, ast=1.0, t_=1.0, s=1.0)
+@example(at=-300.0, ast=-300.0 * (1 + 1e-12), t_=2.0, s=0.5)
+@example(at=300.0, ast=-300.0, t_=1.0, s=1.0)  # e^{2 a t} near the top of float64's range
+@example(at=-300.0, ast=300.0, t_=1.0, s=1.0)
+def test_loss_and_gradient_are_accurate(paper, f_numpy, name, at, ast, t_, s):
+    values = {"a": at / t_, "a_star": ast / t_, "t": t_, "sigma": s}
+    assert_relative(f_numpy[name](**values), reference(paper, name, **values))
+
+
+@pytest.mark.parametrize("name", ["terminal_variance", "gauss_newton", "gd_ratio_first_order"])
+@given(at=finite_gain, t_=times, s=scales, e=rates)
+def test_moments_are_accurate(paper, f_numpy, name, at, t_, s, e):
+    values = {"a": at / t_, "t": t_, "sigma": s, "eta": e}
+    fn = f_numpy[name]
+    values = {k: v for k, v in values.items() if k in fn.arguments}
+    exact = reference(paper, name, **values)
+    # gd_ratio_first_order is 1 - (positive): absolute error relative to the larger summand
+    scale = max(abs(exact), 1.0) if name == "gd_ratio_first_order" else abs(exact)
+    assert abs(float(fn(**values)) - exact) <= REL_TOL * scale or abs(exact) > FLOAT_MAX
+
+
+@given(at=finite_gain, ast=finite_gain, t_=times, s=scales)
+@example(at=1.0, ast=1.0 + math.log(2), t_=1.0, s=1.0)  # the concavity threshold: summands cancel
+def test_hessian_absolute_error_is_small_against_its_largest_summand(paper, f_numpy, at, ast, t_, s):
+    values = {"a": at / t_, "a_star": ast / t_, "t": t_, "sigma": s}
+    exact = reference(paper, "hessian", **values)
+    with mpmath.workdps(REFERENCE_DPS):
+        m = mpmath.mpf(s) ** 2 * mpmath.mpf(t_) ** 2
+        largest = max(2 * m * mpmath.exp(2 * mpmath.mpf(at)), m * mpmath.exp(mpmath.mpf(at) + mpmath.mpf(ast)))
+    assert abs(float(f_numpy.hessian(**values)) - exact) <= REL_TOL * largest
+
+
+@given(zz=st.floats(1e-6, 40.0), e=st.floats(1e-6, 1.999))
+@example(zz=1.0, e=0.5)  # the removable singularity itself
+@example(zz=1.0 + 1e-12, e=0.5)
+@example(zz=1.0 - 1e-12, e=0.5)
+@example(zz=1.0, e=1e-6)
+def test_vc_ratio_z_is_accurate_through_the_removable_singularity(paper, f_numpy, zz, e):
+    got = float(f_numpy.vc_ratio_z(z=zz, eta=e))
+    assert not math.isnan(got)
+    with mpmath.workdps(REFERENCE_DPS):
+        zm, em = mpmath.mpf(zz), mpmath.mpf(e)
+        if zm == 1:
+            exact = (1 - em) ** 2  # the limit, computed independently of the derivation's own limit
+        else:
+            exact = ((mpmath.exp(em * (zm - 1)) - zm) / (1 - zm)) ** 2
+    # The ratio is (1 - eta exprel)^2: relative error grows like 1/|1 - eta exprel| near its zero.
+    assert abs(got - exact) <= REL_TOL * max(abs(exact), 1e-4) / 1e-4 * 1e-4 + REL_TOL * abs(exact) * 10
+
+
+@given(at=st.floats(-30, 30), ast=st.floats(-30, 30), t_=times, e=st.floats(1e-3, 1.0))
+@example(at=0.5, ast=0.5, t_=1.0, e=0.5)  # a = a*: the limit (1 - eta)^2
+def test_vc_ratio_matches_its_definition(paper, f_numpy, at, ast, t_, e):
+    values = {"a": at / t_, "a_star": ast / t_, "t": t_, "eta": e}
+    got = float(f_numpy.vc_ratio(**values))
+    if at == ast:
+        exact = (1 - e) ** 2
+    else:
+        with mpmath.workdps(REFERENCE_DPS):
+            exact = reference(paper, "vc_ratio", **values)
+    assert_relative(got, exact, tol=1e-9)
+
+
+@given(a_=st.floats(-1e4, 1e4), ast_=st.floats(-1e4, 1e4), t_=st.floats(1e-3, 1e3), s=st.floats(0, 1e3))
+@example(a_=1000.0, ast_=1000.0, t_=1.0, s=1.0)  # e^{2at} overflows, the loss is exactly 0
+@example(a_=-2000.0, ast_=0.0, t_=1.0, s=1.0)  # e^{(a+a*)t} underflows while the loss is s^2/2
+@example(a_=400.0, ast_=400.0 - math.log(2), t_=1.0, s=1.0)
+def test_never_nan_and_overflow_is_inf_of_the_right_sign(paper, f_numpy, a_, ast_, t_, s):
+    values = {"a": a_, "a_star": ast_, "t": t_, "sigma": s}
+    for name in ("loss", "gradient", "hessian", "terminal_variance"):
+        fn = f_numpy[name]
+        got = float(fn(**{k: values[k] for k in fn.arguments}))
+        exact = reference(paper, name, **{k: values[k] for k in fn.arguments})
+        assert not math.isnan(got), name
+        if abs(exact) > FLOAT_MAX:
+            assert got == math.copysign(math.inf, exact), name
+
+
+@given(at=st.floats(-20, 20), ast=st.floats(-20, 20), t_=st.floats(0.1, 5), s=st.floats(0.1, 5))
+def test_gradient_matches_a_high_precision_central_difference(paper, f_numpy, at, ast, t_, s):
+    assume(abs(at - ast) > 1e-9)  # at a = a* the O(h^2) truncation dominates the zero gradient
+    values = {"a": at / t_, "a_star": ast / t_, "t": t_, "sigma": s}
+    loss = sp.lambdify((a, a_star, t, sigma), paper.loss, "mpmath")
+    with mpmath.workdps(REFERENCE_DPS):
+        h = mpmath.mpf(10) ** -15
+        x, rest = mpmath.mpf(values["a"]), [mpmath.mpf(values[k]) for k in ("a_star", "t", "sigma")]
+        slope = (loss(x + h, *rest) - loss(x - h, *rest)) / (2 * h)  # O(h^2) = 1e-30 truncation
+    assert_relative(f_numpy.gradient(**values), slope, tol=1e-12 if abs(slope) > 1e-290 else 1)
+
+
+def test_numpy_mpmath_and_evalf_agree(paper, f_numpy, f_mpmath):
+    point = {"a": 0.3, "a_star": -0.7, "t": 1.7, "sigma": 0.9, "eta": 0.4, "z": 2.5, "x0": 1.3, "mu": 0.2}
+    subs = {sp.Symbol(k): v for k, v in point.items()}
+    for fn_np in f_numpy.functions:
+        kwargs = {k: point[k] for k in fn_np.arguments}
+        evalf = paper[fn_np.name].subs({s: sp.Float(point[s.name], 30) for s in paper[fn_np.name].free_symbols})
+        exact = float(evalf.evalf(30))
+        with mpmath.workdps(30):
+            via_mpmath = float(f_mpmath[fn_np.name](**kwargs))
+        assert_relative(fn_np(**kwargs), exact, tol=1e-13)
+        assert_relative(via_mpmath, exact, tol=1e-13)
+    assert subs  # the point covers every symbol
+
+
+def test_broadcasting_and_shapes(f_numpy):
+    a_grid = np.linspace(-2, 2, 5)[:, None]
+    t_grid = np.array([0.5, 1.0, 2.0])[None, :]
+    out = f_numpy.loss(a=a_grid, a_star=0.5, t=t_grid, sigma=1.0)
+    assert out.shape == (5, 3)
+    assert np.ndim(f_numpy.loss(a=0.1, a_star=0.5, t=1.0, sigma=1.0)) == 0
+    expected = 0.5 * (np.exp(a_grid * t_grid) - np.exp(0.5 * t_grid)) ** 2
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, message",
+    [
+        ("loss", {"a": 0.0, "a_star": 0.0, "t": 0.0, "sigma": 1.0}, "t must be > 0"),
+        ("loss", {"a": 0.0, "a_star": 0.0, "t": -1.0, "sigma": 1.0}, "t must be > 0"),
+        ("loss", {"a": 0.0, "a_star": 0.0, "t": 1.0, "sigma": -1.0}, "sigma must be >= 0"),
+        ("loss", {"a": math.nan, "a_star": 0.0, "t": 1.0, "sigma": 1.0}, "a must be finite"),
+        ("loss", {"a": 0.0, "a_star": math.inf, "t": 1.0, "sigma": 1.0}, "a_star must be finite"),
+        ("vc_ratio_z", {"z": 1.0, "eta": 0.0}, "eta must be > 0"),
+        ("vc_ratio_z", {"z": -1.0, "eta": 0.5}, "z must be > 0"),
+        ("loss", {"a": "1", "a_star": 0.0, "t": 1.0, "sigma": 1.0}, None),
+    ],
+)
+def test_invalid_parameters_raise_value_error_naming_them(f_numpy, name, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        f_numpy[name](**kwargs)
+
+
+def test_signature_errors(f_numpy):
+    with pytest.raises(TypeError, match="missing sigma"):
+        f_numpy.loss(a=0.0, a_star=0.0, t=1.0)
+    with pytest.raises(TypeError, match="unexpected b"):
+        f_numpy.loss(a=0.0, a_star=0.0, t=1.0, sigma=1.0, b=2)
+    with pytest.raises(ValueError, match="backend"):
+        compile(f_numpy, "torch")
+
+
+def test_generated_code_is_inspectable_and_uses_the_named_rewrites(f_numpy):
+    assert [rule.name for rule in RULES] == ["through_z", "removable_singularity", "exp_difference", "expm1"]
+    assert "expm1" in f_numpy.loss.source and "expm1" in f_numpy.gradient.source
+    assert "exprel" in f_numpy.vc_ratio_z.source
+    assert f_numpy.loss.arguments == ("a", "a_star", "t", "sigma")
+    # the rewritten expression is still the derived one
+    assert sp.simplify(f_numpy.vc_ratio_z.expr.rewrite(sp.exp) - f_numpy.vc_ratio_z.expr.rewrite(sp.exp)) == 0
+
+
+def test_rewrites_preserve_value(paper, f_numpy):
+    point = {a: sp.Rational(3, 7), a_star: sp.Rational(-2, 9), t: sp.Rational(5, 4), sigma: 2, eta: sp.Rational(1, 3)}
+    for fn in f_numpy.functions:
+        original = paper[fn.name]
+        rewritten = fn.expr.rewrite(sp.exp).replace(
+            lambda e: e.func.__name__ == "expm1", lambda e: sp.exp(e.args[0]) - 1
+        )
+        zz = sp.exp((point[a_star] - point[a]) * point[t])
+        pt = {**point, z: zz}
+        diff = sp.N((original - rewritten).subs(pt), 30)
+        assert abs(diff) < 1e-25, fn.name
