@@ -13,8 +13,10 @@ around them states no mathematical result of its own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -611,13 +613,13 @@ def stage_derive(options: ReportOptions, build_dir: Path):
 
 
 def stage_verify(options: ReportOptions, build_dir: Path):
-    """Every claim of the registry checked: (claims, results, settings); verification.json."""
+    """Every claim of the registry checked: (results, settings); verification.json."""
     verify = _module("proofs.verify")
-    registry = _module("proofs.registry")
+    _module("proofs.registry")
     settings = options.verify_settings()
     results = tuple(verify.verify(None, settings))
     _write(build_dir / "verification.json", _verification_json(verify, results))
-    return tuple(registry.CLAIMS), results, settings
+    return results, settings
 
 
 def stage_experiments(options: ReportOptions, build_dir: Path):
@@ -689,8 +691,64 @@ def stage_figures(experiment_result, build_dir: Path):
     return relative, captions
 
 
-def _timed(progress: Progress, stage: str, call):
-    start = time.perf_counter()
+def _forked(call: Callable[[], object]) -> Callable[[], object]:
+    """Start `call()` in a forked process (the other core); the returned `wait()` gives its value or raises.
+
+    Without fork (not POSIX) `call` runs at once. An exception in the child comes back as
+    StageSkipped, or as _ChildFailed naming the original type.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            value = call()
+        except Exception as error:
+            return functools.partial(_reraise, error)
+        return lambda: value
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child():
+        try:
+            outcome = ("value", call())
+        except BaseException as error:  # everything goes back to the parent
+            outcome = ("skipped" if isinstance(error, StageSkipped) else "error", f"{type(error).__name__}: {error}")
+        try:
+            send.send(outcome)
+        except Exception as error:  # an unpicklable value
+            send.send(("error", f"{type(error).__name__}: {error}"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def wait():
+        try:
+            kind, payload = receive.recv()
+        except EOFError:
+            process.join()
+            kind, payload = "error", f"the stage's process ended with exit code {process.exitcode}"
+        finally:
+            receive.close()
+            process.join()
+        if kind == "skipped":
+            raise StageSkipped(payload.split(": ", 1)[1])
+        if kind == "error":
+            raise _ChildFailed(payload)
+        return payload
+
+    wait.process = process
+    return wait
+
+
+class _ChildFailed(Exception):
+    """An exception raised in a forked stage, as "Type: message"."""
+
+
+def _reraise(error: Exception):
+    raise error
+
+
+def _timed(progress: Progress, stage: str, call, started: float | None = None):
+    start = time.perf_counter() if started is None else started
     try:
         value = call()
     except StageSkipped as skip:
@@ -698,6 +756,8 @@ def _timed(progress: Progress, stage: str, call):
         return None, str(skip)
     except (ReportError, UsageError):
         raise
+    except _ChildFailed as error:
+        raise ReportError(f"{stage} stage failed: {error}") from None
     except Exception as error:
         raise ReportError(f"{stage} stage failed: {type(error).__name__}: {error}") from error
     progress(stage, time.perf_counter() - start, "")
@@ -721,12 +781,12 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
     root = out_parent if os.access(out_parent, os.W_OK | os.X_OK) else out
     root.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=".simplest-node-report-", dir=root))
+    verification = None
     try:
         skipped: dict[str, str] = {}
         derivation, _ = _timed(progress, "derive", lambda: stage_derive(options, build_dir))
-        verified, skipped_verify = _timed(progress, "verify", lambda: stage_verify(options, build_dir))
-        if skipped_verify:
-            skipped["verify"] = skipped_verify
+        verify_started = time.perf_counter()
+        verification = _forked(lambda: stage_verify(options, build_dir))  # runs beside the experiments
         experimented, skipped_experiments = _timed(
             progress, "experiments", lambda: stage_experiments(options, build_dir)
         )
@@ -739,7 +799,11 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
             drawn, skipped_figures = _timed(progress, "figures", lambda: stage_figures(experimented[1], build_dir))
             if skipped_figures:
                 skipped["figures"] = skipped_figures
-        claims, results, settings = verified if verified else (_registry_claims(), None, None)
+        verified, skipped_verify = _timed(progress, "verify", verification, verify_started)
+        if skipped_verify:
+            skipped["verify"] = skipped_verify
+        claims = _registry_claims()
+        results, settings = verified if verified else (None, None)
         contents = Contents(
             derivation=derivation,
             claims=claims,
@@ -777,6 +841,10 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
             (out / LOG_NAME).unlink()  # the log of an earlier failed compile no longer applies
         return Summary(out, files, skipped, pdf)
     finally:
+        process = getattr(verification, "process", None)
+        if process is not None and process.is_alive():  # a stage failed while verify was running
+            process.terminate()
+            process.join()
         shutil.rmtree(build_dir, ignore_errors=True)
 
 
