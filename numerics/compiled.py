@@ -14,7 +14,7 @@ from analysis.derivation import Derivation
 from analysis.symbols import SYMBOLS
 from numerics.domain import check
 from numerics.rewrites import apply_rules
-from numerics.special import exprel_mpmath, exprel_numpy
+from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
 
 __all__ = ["compile", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
 
@@ -25,8 +25,8 @@ FALLBACK_DPS = 40
 16 digits plus margin for the cancellation of unrewritten forms at extreme arguments."""
 
 _MODULES = {
-    "numpy": [{"exprel": exprel_numpy}, "numpy"],
-    "mpmath": [{"exprel": exprel_mpmath}, "mpmath"],
+    "numpy": [{"exprel": exprel_numpy, "LambertW": lambertw_numpy}, "numpy"],
+    "mpmath": [{"exprel": exprel_mpmath, "LambertW": lambertw_mpmath}, "mpmath"],
 }
 
 

@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["exprel", "exprel_numpy", "exprel_mpmath"]
+__all__ = ["exprel", "exprel_numpy", "exprel_mpmath", "lambertw_numpy", "lambertw_mpmath"]
 
 
 class exprel(sp.Function):  # noqa: N801 - the function's mathematical name
@@ -49,3 +49,16 @@ def exprel_mpmath(x):
     if x == 0:
         return mpmath.mpf(1)
     return mpmath.expm1(x) / x
+
+
+def lambertw_numpy(x, k=0):
+    """Real branch k of Lambert W in float64 (scipy.special.lambertw); nan off the real branch."""
+    from scipy.special import lambertw
+
+    w = lambertw(np.asarray(x, dtype=float), int(k))
+    return np.where(np.imag(w) == 0, np.real(w), np.nan)
+
+
+def lambertw_mpmath(x, k=0):
+    """Branch k of Lambert W at mpmath's working precision."""
+    return mpmath.lambertw(x, int(k))

@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from analysis.symbols import a, a_star, eta, sigma, t, z
+from analysis.symbols import a, a_star, eta, mu, sigma, t, x0, z
 from numerics import RULES, compile
 
 REFERENCE_DPS = 50
@@ -214,7 +214,15 @@ def test_generated_code_is_inspectable_and_uses_the_named_rewrites(f_numpy):
 
 
 def test_rewrites_preserve_value(paper, f_numpy):
-    point = {a: sp.Rational(3, 7), a_star: sp.Rational(-2, 9), t: sp.Rational(5, 4), sigma: 2, eta: sp.Rational(1, 3)}
+    point = {
+        a: sp.Rational(3, 7),
+        a_star: sp.Rational(-2, 9),
+        t: sp.Rational(5, 4),
+        sigma: 2,
+        eta: sp.Rational(1, 3),
+        mu: sp.Rational(1, 5),
+        x0: sp.Rational(-7, 6),
+    }
     for fn in f_numpy.functions:
         original = paper[fn.name]
         rewritten = fn.expr.rewrite(sp.exp).replace(
