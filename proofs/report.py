@@ -531,9 +531,12 @@ def check_out(out: Path) -> None:
 
 def _install(build_dir: Path, out: Path) -> None:
     """Move every file of `build_dir` into `out` (one rename each, same file system)."""
+    umask = os.umask(0)
+    os.umask(umask)
     for source in sorted(p for p in build_dir.rglob("*") if p.is_file()):
         target = out / source.relative_to(build_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
+        source.chmod(0o666 & ~umask)  # temporary files (mkstemp) are private; a report is not
         os.replace(source, target)
 
 
