@@ -98,6 +98,14 @@ def test_every_derived_result_is_a_labelled_equation(built):
     assert {"formulas.json", "formulas.md", report.TEX_NAME} <= set(summary.files)
 
 
+def test_files_get_the_usual_permissions(built):
+    _, out = built
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {p.relative_to(out).as_posix(): p.stat().st_mode & 0o777 for p in out.rglob("*") if p.is_file()}
+    assert set(modes.values()) == {0o666 & ~umask}, modes
+
+
 def test_document_uses_only_the_basic_packages(built):
     _, out = built
     source = (out / report.TEX_NAME).read_text()
