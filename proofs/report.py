@@ -290,6 +290,13 @@ def _model_section(derivation) -> str:
         "",
         f"The flow map is obtained by {_solver(model.solver)}.",
     ]
+    from analysis import Model
+
+    if model != Model.paper():
+        lines.append(
+            "This is not the paper's model: the numbered equations are derived for it, while the claims and the "
+            "experiments are checked as the proofs registry and the experiment configuration state them."
+        )
     return tex.section("The model", "sec:model", "\n".join(lines))
 
 

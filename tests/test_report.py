@@ -179,7 +179,8 @@ def test_with_mean_derives_the_mean(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "stage_verify", absent)
     monkeypatch.setattr(report, "stage_experiments", absent)
     report.build(tmp_path / "m", report.ReportOptions(with_mean=True, pdf=False), progress=_quiet)
-    assert "\\mu" in (tmp_path / "m" / report.TEX_NAME).read_text()
+    source = (tmp_path / "m" / report.TEX_NAME).read_text()
+    assert "\\mu" in source and "This is not the paper's model" in source
 
 
 # --- atomicity and failures --------------------------------------------------------------------
