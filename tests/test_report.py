@@ -96,6 +96,7 @@ def test_every_derived_result_is_a_labelled_equation(built):
     for name in derive().names():
         assert source.count(f"\\label{{eq:{name}}}") == 1, name
     assert {"formulas.json", "formulas.md", report.TEX_NAME} <= set(summary.files)
+    assert "This is not the paper's model" not in source
 
 
 def test_files_get_the_usual_permissions(built):
