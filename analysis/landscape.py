@@ -42,12 +42,21 @@ def gauss_newton(model, done):
 
 
 def concavity_threshold(model, done):
-    """The a where the Hessian changes sign (unique real root of the Hessian in a)."""
-    roots = sp.solve(sp.Eq(done["hessian"], 0), a)
-    real_roots = [r for r in roots if r.is_real is not False]
-    if len(real_roots) != 1:
+    """The a where the Hessian changes sign (unique real root of the Hessian in a).
+
+    Roots are found without solve's own checking (slow) and checked here by substitution.
+    """
+    hessian = done["hessian"]
+    candidates = sp.solve(hessian, a, check=False, simplify=False)
+    roots = [
+        sp.expand(sp.expand_log(r, force=True))  # log of a positive real: exp(a* t)/2 > 0
+        for r in candidates
+        if not r.has(sp.zoo, sp.oo, -sp.oo, sp.nan) and r.is_real is not False
+    ]
+    roots = [r for r in roots if sp.simplify(hessian.subs(a, r)) == 0]
+    if len(roots) != 1:
         return None
-    return real_roots[0]
+    return roots[0]
 
 
 STEPS = (

@@ -28,6 +28,9 @@ def vc_ratio(model, done):
 
 def vc_ratio_z(model, done):
     """vc_ratio with a* = a + log(z)/t; a must cancel (None when the flow is not exponential)."""
+    flow = done["flow"]
+    if sp.expand(sp.diff(flow, a) - model.time * flow) != 0:  # the z-form needs phi_t = x0 e^{a t}
+        return None
     rewritten = sp.factor(sp.expand(sp.expand_power_exp(done["vc_ratio"].subs(z_substitution(model)))))
     if rewritten.free_symbols - {z, eta}:
         return None

@@ -65,6 +65,9 @@ x0^2/sigma^2, eta/t) that multiply e^{2 max(a, a*) t} in the loss, gradient and 
 
 _LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
+_CONVERGED, _DIVERGED, _OVERFLOW, _BUDGET = (STATUSES.index(s) for s in ("converged", "diverged", "overflow", "budget"))
+"""Small integer status codes used inside the runner loop (indices into `STATUSES`)."""
+
 
 @cache
 def _compiled():
@@ -80,9 +83,11 @@ def derived(name: str):
 
 
 def _call(name: str, values: dict):
-    """Evaluate the derived result `name`, passing it the values of the arguments it takes."""
+    """Evaluate the derived result `name`, passing it the values of the arguments it takes. The values
+    are validated once where they enter (`Problem`, `Problem.values`, `sample_x0`), so the call skips
+    the per-call domain check; non-finite results still go to the mpmath fallback."""
     f = derived(name)
-    return f(**{arg: values[arg] for arg in f.arguments})
+    return f.unchecked(*(values[arg] for arg in f.arguments))
 
 
 def _sample_mean(name: str, a, problem: Problem, x0) -> np.ndarray:
@@ -90,6 +95,67 @@ def _sample_mean(name: str, a, problem: Problem, x0) -> np.ndarray:
     values = {k: v[:, None] for k, v in problem.values(a).items()}
     values["x0"] = x0
     return np.mean(_call(name, values), axis=1)
+
+
+def _full(value, shape) -> np.ndarray:
+    """`value` as a writable float64 array of `shape` (no copy when it already is one)."""
+    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype == float:
+        return value
+    return np.array(np.broadcast_to(value, shape), dtype=float)
+
+
+@dataclass(frozen=True)
+class _Fused:
+    """Loss(a) and step(a) of a stateless population optimiser, generated together by lambdify with
+    cse=True from the rewritten derived results, so they share their common subexpressions. Entries
+    that are not finite in float64 are re-evaluated in mpmath at `FALLBACK_DPS`, as `CompiledFunction`
+    does; the arguments (a, a_star, t, sigma, eta) are float64 arrays of one shape, already validated."""
+
+    kernel: object = field(repr=False)
+    fallback: object = field(repr=False)
+    source: str = field(repr=False)
+
+    def __call__(self, a, a_star, t, sigma, eta) -> tuple[np.ndarray, np.ndarray]:
+        import mpmath
+
+        from numerics.compiled import FALLBACK_DPS
+
+        args = (a, a_star, t, sigma, eta)
+        with np.errstate(all="ignore"):
+            loss, step = (_full(v, a.shape) for v in self.kernel(*args))
+        bad = np.flatnonzero(~(np.isfinite(loss) & np.isfinite(step)))
+        if bad.size:
+            with mpmath.workdps(FALLBACK_DPS):
+                for i in bad:
+                    loss[i], step[i] = (float(v) for v in self.fallback(*(mpmath.mpf(float(v[i])) for v in args)))
+        return loss, step
+
+
+@cache
+def _fused(optimizer) -> _Fused | None:
+    """The fused loss-and-step kernel of `optimizer`, or None unless it is population-based (batch
+    None), stateless, and gives its step as an expression in the derived results (`step_expression`)."""
+    expression = getattr(optimizer, "step_expression", None)
+    if expression is None or optimizer.batch is not None:
+        return None
+    import inspect
+
+    import sympy as sp
+
+    from analysis import symbols
+    from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
+
+    rewritten = {f.name: f.expr for f in _compiled().functions}
+    outputs = [rewritten["loss"], expression(rewritten)]
+    args = (symbols.a, symbols.a_star, symbols.t, symbols.sigma, symbols.eta)
+    kernel = sp.lambdify(args, outputs, [{"exprel": exprel_numpy, "LambertW": lambertw_numpy}, "numpy"], cse=True)
+    fallback = sp.lambdify(args, outputs, [{"exprel": exprel_mpmath, "LambertW": lambertw_mpmath}, "mpmath"], cse=True)
+    return _Fused(kernel, fallback, inspect.getsource(kernel))
+
+
+def _fused_step(optimizer, a, problem: Problem) -> np.ndarray:
+    """The step of a fused optimiser at the iterates `a` (ValueError unless finite)."""
+    return _fused(optimizer)(check("a", a), problem.a_star, problem.t, problem.sigma, problem.eta)[1]
 
 
 # --- the problem: one entry per run ---------------------------------------------------------
@@ -111,7 +177,9 @@ class Problem:
         if np.any(self.sigma <= 0):
             raise ValueError("sigma must be > 0")
         prefactor = 2 * np.log(np.maximum(self.sigma, 1.0)) + 2 * np.log(np.maximum(self.t, 1.0))
-        object.__setattr__(self, "_limit", _LOG_FLOAT_MAX - HEADROOM - prefactor)  # see _representable
+        limit = _LOG_FLOAT_MAX - HEADROOM - prefactor
+        # see _representable: 2 max(a, a*) t < limit, i.e. a and a* below limit / (2 t)
+        object.__setattr__(self, "_bound", limit / (2 * self.t))
 
     def __len__(self) -> int:
         return self.a_star.size
@@ -121,8 +189,8 @@ class Problem:
         return Problem(self.a_star[index], self.t[index], self.sigma[index], self.eta[index])
 
     def values(self, a) -> dict:
-        """Argument values for the derived functions at the iterates `a`."""
-        return {"a": a, "a_star": self.a_star, "t": self.t, "sigma": self.sigma, "eta": self.eta}
+        """Argument values for the derived functions at the iterates `a` (ValueError unless finite)."""
+        return {"a": check("a", a), "a_star": self.a_star, "t": self.t, "sigma": self.sigma, "eta": self.eta}
 
 
 def sample_x0(problem: Problem, batch: int, seed: Sequence[int], step: int) -> np.ndarray:
@@ -151,8 +219,15 @@ class GD:
     def init(self, a0, problem: Problem) -> tuple:
         return ()
 
+    @staticmethod
+    def step_expression(results: dict):
+        """-eta dLoss/da, from the rewritten derived gradient."""
+        from analysis.symbols import eta
+
+        return -eta * results["gradient"]
+
     def update(self, a, state, problem: Problem, x0=None):
-        return a - problem.eta * _call("gradient", problem.values(a)), state
+        return a + _fused_step(self, a, problem), state
 
 
 @dataclass(frozen=True)
@@ -253,10 +328,14 @@ class VC:
     def init(self, a0, problem: Problem) -> tuple:
         return ()
 
+    def step_expression(self, results: dict):
+        """The derived `vc_step` (used only with batch None, where the variance is exact)."""
+        return results["vc_step"]
+
     def update(self, a, state, problem: Problem, x0=None):
-        values = problem.values(a)
         if x0 is None:
-            return a + _call("vc_step", values), state
+            return a + _fused_step(self, a, problem), state
+        values = problem.values(a)
         if self.variance == "exact":
             variance = _call("terminal_variance", values)
         else:
@@ -354,10 +433,15 @@ class Run:
         return np.where(self.status == "converged", self.stop, -1)
 
 
+def _loss(a, problem: Problem) -> np.ndarray:
+    """The derived loss at the finite iterates `a` (validated by the runner: no per-call check)."""
+    return derived("loss").unchecked(a, problem.a_star, problem.t, problem.sigma)
+
+
 def _representable(a, problem: Problem) -> np.ndarray:
     """Whether the loss and its derivatives at a fit in float64 with `HEADROOM` to spare."""
     with np.errstate(invalid="ignore"):
-        return np.isfinite(a) & (2 * np.maximum(a, problem.a_star) * problem.t < problem._limit)
+        return (a > -np.inf) & (np.maximum(a, problem.a_star) < problem._bound)  # nan compares False
 
 
 def _check_run_arguments(steps, tol) -> None:
@@ -403,11 +487,14 @@ def run(
     if not np.all(_representable(a0, problem)):
         raise ValueError("a0 must keep the loss within float64 range (e^{2 a0 t} overflows)")
 
-    status = np.full(n, "budget", dtype=object)
+    codes = np.full(n, _BUDGET, dtype=np.int8)
     stop = np.full(n, steps)
-    final_a = a0.copy()
-    loss0 = _call("loss", problem.values(a0))
-    final_loss = loss0.copy()
+    fused = _fused(optimizer)
+    if fused is None:
+        loss0, step = _loss(a0, problem), None
+    else:
+        loss0, step = fused(a0, problem.a_star, problem.t, problem.sigma, problem.eta)
+    final_a, final_loss = a0.copy(), loss0.copy()
     if history:
         loss_h = np.full((n, steps + 1), np.nan)
         a_h = np.full((n, steps + 1), np.nan)
@@ -415,53 +502,83 @@ def run(
         loss_h[:, 0], a_h[:, 0] = loss0, a0
 
     done0 = loss0 == 0  # started at the optimum
-    status[done0], stop[done0] = "converged", 0
+    codes[done0], stop[done0] = _CONVERGED, 0
     idx = np.flatnonzero(~done0)
-    prob = problem.take(idx)
-    a, loss_prev, start_loss = a0[idx], loss0[idx], loss0[idx]
+    prob = problem.take(idx) if done0.any() else problem
+    a, loss_prev = a0[idx], loss0[idx]
+    step = step[idx] if step is not None else None
+    start_loss, threshold = loss_prev, tol * loss_prev
     rises = np.zeros(idx.size, dtype=int)
     state = optimizer.init(a, prob)
 
     for k in range(steps):
         if idx.size == 0:
             break
-        x0 = None
-        if optimizer.batch is not None:
-            x0 = sample_x0(problem, optimizer.batch, seed, k)[idx]
-        with np.errstate(over="ignore", invalid="ignore"):
-            a_next, state = optimizer.update(a, state, prob, x0)
-        ok = _representable(a_next, prob)
-        loss = np.full(idx.size, np.inf)
-        loss[ok] = _call("loss", prob.take(ok).values(a_next[ok]))
+        if fused is None:
+            x0 = None
+            if optimizer.batch is not None:
+                x0 = sample_x0(problem, optimizer.batch, seed, k)[idx]
+            with np.errstate(over="ignore", invalid="ignore"):
+                a_next, state = optimizer.update(a, state, prob, x0)
+        else:
+            a_next = a + step
+        with np.errstate(invalid="ignore"):
+            ok = (a_next > -np.inf) & (a_next < prob._bound)  # _representable; every a* is below the bound
+        all_ok = bool(ok.all())
+        if all_ok and fused is None:
+            loss = _loss(a_next, prob)
+        elif all_ok:
+            loss, step = fused(a_next, prob.a_star, prob.t, prob.sigma, prob.eta)
+        else:
+            loss = np.full(idx.size, np.inf)
+            sub = prob.take(ok)
+            if fused is None:
+                loss[ok] = _loss(a_next[ok], sub)
+            else:
+                step = np.full(idx.size, np.nan)  # never used: the runs not ok stop here
+                loss[ok], step[ok] = fused(a_next[ok], sub.a_star, sub.t, sub.sigma, sub.eta)
         ratio = loss / loss_prev
         rises = np.where(ratio > 1, rises + 1, 0)
-        converged = ok & (loss <= tol * start_loss)
-        diverged = np.isnan(a_next) | (ok & (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss))
-        overflow = ~ok & ~np.isnan(a_next)
-        recorded = idx[ok]
+        converged = loss <= threshold  # loss is inf where not ok
+        diverged = (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss)
+        if all_ok:
+            overflow = None
+            recorded = idx
+        else:
+            undefined = np.isnan(a_next)
+            diverged = undefined | (ok & diverged)
+            overflow = ~ok & ~undefined
+            recorded = idx[ok]
         if history:
-            loss_h[recorded, k + 1] = loss[ok]
-            a_h[recorded, k + 1] = a_next[ok]
-            ratio_h[recorded, k] = ratio[ok]
-        final_a[recorded], final_loss[recorded] = a_next[ok], loss[ok]
-        finished = converged | diverged | overflow
-        if np.any(finished):
-            for name, mask in (("converged", converged), ("diverged", diverged), ("overflow", overflow)):
-                status[idx[mask]] = name
+            good = slice(None) if all_ok else ok
+            loss_h[recorded, k + 1] = loss[good]
+            a_h[recorded, k + 1] = a_next[good]
+            ratio_h[recorded, k] = ratio[good]
+        finished = converged | diverged if overflow is None else converged | diverged | overflow
+        if finished.any():
+            codes[idx[converged]] = _CONVERGED
+            codes[idx[diverged]] = _DIVERGED
             stop[idx[converged | diverged]] = k + 1
-            stop[idx[overflow]] = k  # the last representable iterate
+            if overflow is not None:
+                codes[idx[overflow]] = _OVERFLOW
+                stop[idx[overflow]] = k  # the last representable iterate
+            done = idx[finished]
+            final_a[done] = np.where(ok, a_next, a)[finished]
+            final_loss[done] = np.where(ok, loss, loss_prev)[finished]
             keep = ~finished
             idx, prob, a_next, loss, rises = idx[keep], prob.take(keep), a_next[keep], loss[keep], rises[keep]
-            start_loss = start_loss[keep]
+            start_loss, threshold = start_loss[keep], threshold[keep]
             state = tuple(s[keep] for s in state)
+            step = step[keep] if step is not None else None
         a, loss_prev = a_next, loss
+    final_a[idx], final_loss[idx] = a, loss_prev  # the runs still going after `steps` steps
 
     return Run(
         optimizer=getattr(optimizer, "name", type(optimizer).__name__),
         a0=a0,
         problem=problem,
         tol=float(tol),
-        status=status.astype(str),
+        status=np.array(STATUSES)[codes],
         stop=stop,
         final_a=final_a,
         final_loss=final_loss,

@@ -57,7 +57,9 @@ def _exp_difference(expr: sp.Expr) -> sp.Expr:
 
 def _expm1(expr: sp.Expr) -> sp.Expr:
     """e^x - 1 -> expm1(x), after bringing sums over a common denominator."""
-    return optimize(sp.together(expr), [expm1_opt])
+    rewritten = optimize(sp.together(expr), [expm1_opt])
+    # expm1(a* t - a t) -> expm1(t (a* - a)): the difference is formed before any rounding
+    return rewritten.replace(lambda n: isinstance(n, expm1), lambda n: expm1(sp.factor(n.args[0])))
 
 
 def _expand_exponents(expr: sp.Expr) -> sp.Expr:

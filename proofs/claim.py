@@ -188,6 +188,5 @@ def run_claim(claim: Claim, settings: Settings) -> ClaimResult:
             raise ValueError(f"claim {claim.id}: the {kind} check returned a {outcome.kind} outcome")
         outcomes.append(outcome)
     outcomes = tuple(outcomes)
-    return ClaimResult(
-        claim.id, decide(outcomes), claim.expected, outcomes, time.perf_counter() - start, claim.statement
-    )
+    seconds = time.perf_counter() - start
+    return ClaimResult(claim.id, decide(outcomes), claim.expected, outcomes, seconds, claim.statement)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 __all__ = ["main", "UsageError", "SUBCOMMANDS"]
@@ -47,8 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)")
+
+
+def _attach_negative_values(argv: list[str]) -> list[str]:
+    """`--a0 -1,0,2` -> `--a0=-1,0,2`: argparse takes a value starting with '-' for an option
+    unless it is a plain number; lists and ranges of numbers (and no option) start that way."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and _NEGATIVE_VALUE.match(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    argv = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
         return int(importlib.import_module(args._module).run(args) or 0)

@@ -6,6 +6,8 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from proofs import checks, registry
 from proofs.claim import Settings, run_claim
@@ -50,3 +52,26 @@ def test_escape_steps_grow_like_the_derived_constant(f_numpy):
     assert abs(fitted / constant - 1) <= gd.GROWTH_RATIO_RTOL
     # twice the constant (e.g. a missed factor 2 in the flow time) is far outside the tolerance
     assert abs(fitted / (2 * constant) - 1) > gd.GROWTH_RATIO_RTOL
+
+
+
+@given(
+    a_star=st.floats(-2, 2),
+    t=st.floats(0.2, 3),
+    sigma=st.floats(0.2, 3),
+    # h = 1 (one-step contraction) and h = 2 (the stability boundary) are where the linear rate decides nothing
+    h=st.one_of(st.floats(0.01, 0.9), st.floats(1.1, 1.99), st.floats(2.01, 2.5)),
+)
+@example(a_star=0.0, t=1.0, sigma=1.0, h=1.95)  # just inside the stability limit
+@example(a_star=0.0, t=1.0, sigma=1.0, h=2.05)  # just outside: expands
+@example(a_star=0.0, t=1.0, sigma=1.0, h=0.01)  # small step
+@example(a_star=2.0, t=3.0, sigma=3.0, h=0.5)  # large curvature e^12 * 81
+def test_local_gd_rate_is_one_minus_eta_times_curvature(f_mpmath, a_star, t, sigma, h):
+    """Near a*, plain GD with eta = h / Loss''(a*) multiplies a - a* by |1 - h| per step: stable iff h < 2."""
+    with mpmath.workdps(40):
+        p = {"a_star": mpmath.mpf(a_star), "t": mpmath.mpf(t), "sigma": mpmath.mpf(sigma)}
+        eta = h / f_mpmath.gd_curvature_optimum(**p)
+        measured = gd._gd_contraction(f_mpmath, p, eta, steps=6)
+        predicted = abs(1 - mpmath.mpf(h))
+        assert abs(measured / predicted - 1) <= gd.STABILITY_RTOL
+        assert (measured < 1) == (eta < f_mpmath.gd_learning_rate_max(**p))

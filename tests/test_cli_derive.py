@@ -92,3 +92,20 @@ def test_console_entry_point_runs_as_a_process():
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_negative_lists_and_ranges_are_values_not_options():
+    from proofs.cli import _attach_negative_values
+
+    argv = ["experiment", "--a0", "-1,0,2", "--a0-range", "-3:1:5", "--t", "2", "--eta", "-.5", "--out", "x"]
+    assert _attach_negative_values(argv) == [
+        "experiment",
+        "--a0=-1,0,2",
+        "--a0-range=-3:1:5",
+        "--t",
+        "2",
+        "--eta=-.5",
+        "--out",
+        "x",
+    ]
+    assert _attach_negative_values(["derive", "--format", "json"]) == ["derive", "--format", "json"]

@@ -232,3 +232,27 @@ def test_rewrites_preserve_value(paper, f_numpy):
         pt = {**point, z: zz}
         diff = sp.N((original - rewritten).subs(pt), 30)
         assert abs(diff) < 1e-25, fn.name
+
+
+def test_unchecked_equals_the_checked_call_and_keeps_the_fallback(f_numpy, f_mpmath):
+    """`unchecked` skips validation only: same values, and overflowing entries still re-evaluated."""
+    f = f_numpy.loss
+    values = {"a": np.array([-3.0, 0.999999, 1.0, 2.0, 400.0]), "a_star": np.array(1.0), "t": np.array(1.0)}
+    values["sigma"] = np.array(1e-150)  # sigma^2 e^{800} over- and underflows in float64: the fallback decides
+    checked = f(**values)
+    unchecked = f.unchecked(*(values[n] for n in f.arguments))
+    np.testing.assert_array_equal(unchecked, checked)
+    assert np.all(np.isfinite(unchecked)) and unchecked[-1] > 0
+    with pytest.raises(TypeError, match="unchecked"):
+        f.unchecked(0.0)
+    with pytest.raises(ValueError, match="numpy backend"):
+        f_mpmath.loss.unchecked(0.0, 0.0, 1.0, 1.0)
+
+
+@given(at=st.floats(-300, 300), gap=st.floats(-1e-3, 1e-3), t_=times, e=rates)
+@example(at=1.0, gap=4e-5, t_=1.0, e=0.5)  # found by the vc-minibatch claim: expm1(a* t - a t) lost digits
+@example(at=200.0, gap=1e-12, t_=1.0, e=0.5)
+@example(at=1.0, gap=0.0, t_=1.0, e=0.5)
+def test_vc_step_is_accurate_near_the_optimum(paper, f_numpy, at, gap, t_, e):
+    values = {"a": (at + gap) / t_, "a_star": at / t_, "t": t_, "eta": e}
+    assert_relative(f_numpy.vc_step(**values), reference(paper, "vc_step", **values))

@@ -206,3 +206,38 @@ def test_vc_log_refused_clearly_until_derived():
     else:
         with pytest.raises(ValueError, match="vc_log_step"):
             run(OPTIMIZERS["vc-log"], 0.0, eta=0.1, steps=2)
+
+
+FUSED_POINTS = np.array([-800.0, -2.0, 1.0 - 1e-9, 1.0, 1.0 + 1e-9, 3.0, 300.0])
+"""Far below a* (vc's step overflows: the mpmath fallback), through a = a* (cancellation), far above."""
+
+
+@pytest.mark.parametrize("name", ["gd", "vc"])
+def test_fused_loss_and_step_are_the_derived_results(name):
+    """The runner's fused kernel (loss and step in one cse'd lambdify) evaluates the derived results."""
+    from numerics.optimizers import _fused
+
+    problem = Problem(A_STAR, T, SIGMA, 0.1)
+    n = FUSED_POINTS.size
+    arrays = [np.full(n, v) for v in (problem.a_star[0], problem.t[0], problem.sigma[0], problem.eta[0])]
+    loss, step = _fused(OPTIMIZERS[name])(FUSED_POINTS, *arrays)
+    values = {"a": FUSED_POINTS, "a_star": A_STAR, "t": T, "sigma": SIGMA, "eta": 0.1}
+    expected_loss = derived("loss")(**{k: values[k] for k in derived("loss").arguments})
+    if name == "gd":
+        expected_step = -0.1 * derived("gradient")(**{k: values[k] for k in derived("gradient").arguments})
+    else:
+        expected_step = derived("vc_step")(**{k: values[k] for k in derived("vc_step").arguments})
+    np.testing.assert_allclose(loss, expected_loss, rtol=ROUNDING)
+    np.testing.assert_allclose(step, expected_step, rtol=ROUNDING)
+    assert loss[3] == 0 and step[3] == 0 and not np.any(np.isnan(loss)) and not np.any(np.isnan(step))
+    with pytest.raises(ValueError, match="a must be finite"):
+        OPTIMIZERS[name].update(np.array([np.nan]), (), Problem(A_STAR, T, SIGMA, 0.1))
+
+
+def test_only_stateless_population_optimisers_are_fused():
+    from numerics.optimizers import _fused
+
+    assert _fused(OPTIMIZERS["gd"]) is not None and _fused(OPTIMIZERS["vc"]) is not None
+    for name in ("sgd", "adam", "newton", "vc-minibatch", "gauss-newton-lm"):
+        assert _fused(OPTIMIZERS[name]) is None
+    assert _fused(VC(variance="exact", batch=8)) is None

@@ -89,10 +89,13 @@ def gauss_newton_numeric(settings: Settings) -> Outcome:
 # --- vc-minibatch ----------------------------------------------------------------------
 
 
-def _batch_step(batch, a, a_star, t, eta, exp=np.exp, mean=np.mean):
-    """The variance-corrected step computed from a batch: batch gradient over batch terminal second moment."""
-    u, v = exp(a * t), exp(a_star * t)
-    gradient = mean([(x * u - x * v) * x * t * u for x in batch])
+def _batch_step(batch, a, a_star, t, eta, exp=np.exp, expm1=np.expm1, mean=np.mean):
+    """The variance-corrected step computed from a batch: batch gradient over batch terminal second moment.
+
+    The residual x e^{at} - x e^{a*t} is formed as -x e^{at} expm1((a* - a) t), without cancellation near a = a*.
+    """
+    u = exp(a * t)
+    gradient = mean([-x * u * expm1((a_star - a) * t) * x * t * u for x in batch])
     variance = mean([(x * u) ** 2 for x in batch])
     return -eta * gradient / (t**2 * variance)
 
@@ -114,7 +117,9 @@ def minibatch_symbolic(settings: Settings) -> Outcome:
     moment = sp.Sum(x[i] ** 2, (i, 1, size))
     reduced = sp.simplify(step.subs(moment, sp.Symbol("m2", positive=True)))
     xs = sp.symbols(f"x1:{SYMBOLIC_BATCH + 1}", real=True)
-    generic = _batch_step(xs, a, a_star, t, eta, exp=sp.exp, mean=lambda terms: sp.Add(*terms) / len(terms))
+    generic = _batch_step(
+        xs, a, a_star, t, eta, exp=sp.exp, expm1=lambda y: sp.exp(y) - 1, mean=lambda terms: sp.Add(*terms) / len(terms)
+    )
     return checks.symbolic_zero(
         {
             "batch step (symbolic B) - vc_step": reduced - d.vc_step,
@@ -145,6 +150,7 @@ def minibatch_numeric(settings: Settings) -> Outcome:
                 p["t"],
                 p["eta"],
                 exp=mpmath.exp,
+                expm1=mpmath.expm1,
                 mean=lambda terms: mpmath.fsum(terms) / len(terms),
             )
             population = fmp.vc_step(a=p["a"], a_star=p["a_star"], t=p["t"], eta=p["eta"])
