@@ -1,0 +1,240 @@
+"""Small pure functions that typeset LaTeX: escaping, displays, claims, tables, figures, the article.
+
+Only the packages of a basic TeX installation are used (`PACKAGES`). Nothing here knows the
+mathematics: the formulas arrive as LaTeX strings emitted by `proofs.formulas` from the
+derivation objects, the statements from the proofs registry.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = [
+    "PACKAGES",
+    "escape",
+    "identifier",
+    "breakable",
+    "display",
+    "unnumbered",
+    "environment",
+    "section",
+    "tabular",
+    "figure",
+    "article",
+]
+
+PACKAGES = ("amsmath", "amssymb", "amsthm", "graphicx", "hyperref")
+"""Every package the article loads (all in Debian's texlive-latex-base)."""
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\^{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\~{}",
+    "<": r"$<$",  # in math: \textless would need T1 fonts, which a basic installation lacks
+    ">": r"$>$",
+    "|": r"$|$",
+}
+_UNICODE = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u2018": "`",
+    "\u2019": "'",
+    "\u201c": "``",
+    "\u201d": "''",
+    "\u2026": r"\dots{}",
+    "\u00a0": "~",
+    "\u2264": r"$\le$",
+    "\u2265": r"$\ge$",
+    "\u2260": r"$\ne$",
+    "\u2248": r"$\approx$",
+    "\u2192": r"$\to$",
+    "\u221e": r"$\infty$",
+    "\u00b7": r"$\cdot$",
+    "\u00d7": r"$\times$",
+    "\u00b1": r"$\pm$",
+    "\u221a": r"$\surd$",
+    "\u2208": r"$\in$",
+}
+
+
+def _greek(char: str) -> str | None:
+    """`$\\eta$` for a Greek letter, None otherwise."""
+    name = unicodedata.name(char, "")
+    for case, prefix in (("small", "GREEK SMALL LETTER "), ("capital", "GREEK CAPITAL LETTER ")):
+        if name.startswith(prefix):
+            word = name[len(prefix) :].lower()
+            if " " in word:
+                return None
+            return "$\\" + (word if case == "small" else word.capitalize()) + "$"
+    return None
+
+
+def escape(text: str) -> str:
+    r"""Plain text as LaTeX text: special characters escaped, common Unicode typeset.
+
+    >>> escape("a_k < a* & 50% of $")
+    'a\\_k $<$ a* \\& 50\\% of \\$'
+    >>> escape("η → ∞, z -> 1")
+    '$\\eta$ $\\to$ $\\infty$, z $\\to$ 1'
+    """
+    out = []
+    text = text.replace("->", "\u2192")  # an ASCII arrow typesets as one
+    for char in text:
+        if char in _SPECIAL:
+            out.append(_SPECIAL[char])
+        elif char.isascii():
+            out.append(char)
+        elif char in _UNICODE:
+            out.append(_UNICODE[char])
+        else:
+            out.append(_greek(char) or f"[U+{ord(char):04X}]")
+    return "".join(out)
+
+
+def identifier(text: str) -> str:
+    r"""An identifier (claim id, result name) in typewriter type, breakable after hyphens.
+
+    >>> identifier("vc-exact_log")
+    '\\texttt{vc-\\allowbreak{}exact\\_log}'
+    """
+    return r"\texttt{" + escape(text).replace("-", r"-\allowbreak{}") + "}"
+
+
+_BREAK_AFTER = frozenset("=,+-*/(;:")
+
+
+def breakable(text: str) -> str:
+    r"""Plain text escaped, with line breaks allowed after operators and punctuation (long formulas in prose).
+
+    >>> breakable("x*y=0")
+    'x*\\allowbreak{}y=\\allowbreak{}0'
+    """
+    return "".join(escape(char) + (r"\allowbreak{}" if char in _BREAK_AFTER else "") for char in text)
+
+
+_FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
+"""Scale the box that follows down to the line width when it is wider (graphicx), else leave it."""
+
+
+def display(lhs: str, relation: str, rhs: str, label: str, comment: str = "") -> str:
+    r"""A numbered display `lhs relation rhs` labelled `label`, shrunk to the line width if wider.
+
+    >>> print(display("L", "=", "x^{2}", "eq:loss"))
+    \begin{equation}\label{eq:loss}
+      \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle L = x^{2}$}
+    \end{equation}
+    """
+    head = "".join(f"% {line}\n" for line in comment.splitlines())
+    return (
+        f"{head}\\begin{{equation}}\\label{{{label}}}\n"
+        f"  {_FIT}{{$\\displaystyle {lhs} {relation} {rhs}$}}\n"
+        "\\end{equation}"
+    )
+
+
+def unnumbered(math: str) -> str:
+    r"""An unnumbered display of `math` (math-mode LaTeX), shrunk to the line width if wider.
+
+    >>> print(unnumbered("x = 1"))
+    \[
+      \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle x = 1$}
+    \]
+    """
+    return f"\\[\n  {_FIT}{{$\\displaystyle {math}$}}\n\\]"
+
+
+def environment(name: str, body: str, title: str = "", label: str = "") -> str:
+    r"""`\begin{name}[title]\label{label} body \end{name}`.
+
+    >>> print(environment("claim", "Text.", "Lemma 1", "claim:lemma1"))
+    \begin{claim}[Lemma 1]\label{claim:lemma1}
+    Text.
+    \end{claim}
+    """
+    option = f"[{title}]" if title else ""
+    tag = f"\\label{{{label}}}" if label else ""
+    return f"\\begin{{{name}}}{option}{tag}\n{body}\n\\end{{{name}}}"
+
+
+def section(title: str, label: str, body: str) -> str:
+    r"""A section with its label.
+
+    >>> section("The model", "sec:model", "Text.")
+    '\\section{The model}\\label{sec:model}\n\nText.\n'
+    """
+    return f"\\section{{{title}}}\\label{{{label}}}\n\n{body}\n"
+
+
+def tabular(columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    r"""A centred, small `tabular` with a ruled header; cells are LaTeX already.
+
+    >>> print(tabular("ll", ("a", "b"), [("1", "2")]))
+    \begin{center}\small\setlength{\tabcolsep}{4pt}
+    \begin{tabular}{ll}
+    \hline
+    a & b \\
+    \hline
+    1 & 2 \\
+    \hline
+    \end{tabular}
+    \end{center}
+    """
+    if any(len(row) != len(header) for row in rows):
+        raise ValueError("every row needs one cell per column")
+    lines = [
+        "\\begin{center}\\small\\setlength{\\tabcolsep}{4pt}",
+        f"\\begin{{tabular}}{{{columns}}}",
+        "\\hline",
+        " & ".join(header) + r" \\",
+    ]
+    lines.append("\\hline")
+    lines.extend(" & ".join(row) + r" \\" for row in rows)
+    lines.extend(["\\hline", "\\end{tabular}", "\\end{center}"])
+    return "\n".join(lines)
+
+
+def figure(path: str, caption: str, label: str) -> str:
+    r"""A floating figure of `path` (relative to the .tex file) at the line width.
+
+    >>> print(figure("figures/loss.png", "The loss.", "fig:loss"))
+    \begin{figure}[htbp]
+    \centering
+    \includegraphics[width=\linewidth,height=0.4\textheight,keepaspectratio]{figures/loss.png}
+    \caption{The loss.}\label{fig:loss}
+    \end{figure}
+    """
+    return (
+        "\\begin{figure}[htbp]\n\\centering\n"
+        f"\\includegraphics[width=\\linewidth,height=0.4\\textheight,keepaspectratio]{{{path}}}\n"
+        f"\\caption{{{caption}}}\\label{{{label}}}\n\\end{{figure}}"
+    )
+
+
+def article(title: str, abstract: str, body: str, theorems: tuple[tuple[str, str], ...]) -> str:
+    r"""The standalone article: preamble with `PACKAGES`, theorem environments (name, heading), body.
+
+    >>> text = article("T", "A.", "B.", (("claim", "Claim"),))
+    >>> text.startswith("\\documentclass"), text.rstrip().endswith("\\end{document}")
+    (True, True)
+    """
+    lines = ["\\documentclass[11pt]{article}"]
+    options = {"hyperref": "[hidelinks]"}  # hyperref last, as it asks
+    lines.extend(f"\\usepackage{options.get(package, '')}{{{package}}}" for package in PACKAGES)
+    lines.append("\\theoremstyle{plain}")
+    lines.extend(f"\\newtheorem{{{name}}}{{{heading}}}" for name, heading in theorems)
+    lines.extend(["\\emergencystretch=3em", "\\hbadness=10000", ""])
+    lines.append(f"\\title{{{title}}}")
+    lines.append("\\author{Generated by \\texttt{simplest-node report}}")
+    lines.append("\\date{}")
+    lines.extend(["", "\\begin{document}", "\\maketitle", "\\begin{abstract}", abstract, "\\end{abstract}", ""])
+    lines.append(body)
+    lines.append("\\end{document}")
+    return "\n".join(lines) + "\n"
