@@ -26,6 +26,11 @@ def test_table_lists_the_chosen_claim(capsys):
     assert "loss-nonconvex" in out and "holds" in out and "1/1 claims as expected" in out
 
 
+def test_several_ids_after_one_flag(capsys):
+    assert main(["verify", "--claim", "vc-minibatch", "lemma1", "--claim", "vc-below", "--json", *QUICK]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["vc-minibatch", "lemma1", "vc-below"]
+
+
 def test_json_has_the_fields(capsys):
     assert main(["verify", "--claim", "vc-minibatch", "--claim", "lemma1", "--json", *QUICK]) == 0
     records = json.loads(capsys.readouterr().out)

@@ -6,7 +6,9 @@ import sys
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--claim", action="append", metavar="ID", help="check only this claim (repeatable)")
+    parser.add_argument(
+        "--claim", action="extend", nargs="+", metavar="ID", help="check only these claims (repeatable)"
+    )
     parser.add_argument("--samples", type=int, default=200, help="random points per numeric check (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
     parser.add_argument("--dps", type=int, default=50, help="mpmath digits of the numeric checks (default 50)")
