@@ -7,6 +7,7 @@ from functools import lru_cache
 from analysis import gradient_descent, landscape, minibatch, variance_corrected, vc_discrete
 from analysis.derivation import Derivation, Result
 from analysis.model import Model
+from analysis.model import clear_caches as _clear_model_caches
 
 __all__ = ["derive", "clear_caches", "STEPS"]
 
@@ -46,5 +47,6 @@ def derive(model: Model | None = None) -> Derivation:
 
 
 def clear_caches() -> None:
-    """Drop every cached derivation."""
+    """Drop every cached derivation, flow map and moment."""
     _derive.cache_clear()
+    _clear_model_caches()

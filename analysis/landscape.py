@@ -53,7 +53,7 @@ def concavity_threshold(model, done):
         for r in candidates
         if not r.has(sp.zoo, sp.oo, -sp.oo, sp.nan) and r.is_real is not False
     ]
-    roots = [r for r in roots if sp.simplify(hessian.subs(a, r)) == 0]
+    roots = [r for r in roots if sp.expand(hessian.subs(a, r)) == 0 or sp.simplify(hessian.subs(a, r)) == 0]
     if len(roots) != 1:
         return None
     return roots[0]

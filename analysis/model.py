@@ -132,9 +132,30 @@ class Euler:
 
 
 @lru_cache(maxsize=64)
+def _solved_flow(solver, dynamics: sp.Expr, time: sp.Expr) -> sp.Expr:
+    """The flow map in the parameter a, from `solver` (cached: solving is the slow part)."""
+    return solver.flow(dynamics, a, time)
+
+
+@lru_cache(maxsize=64)
 def _moment(initial, k: int) -> sp.Expr:
-    """E[x0^k] for x0 ~ `initial`, by sympy.stats."""
-    return sp.simplify(stats.E(initial.random_variable() ** k))
+    """E[x0^k] for x0 ~ `initial`: the k-th derivative at 0 of its moment generating function
+    where sympy.stats has it in closed form, otherwise by integrating x0^k."""
+    X = initial.random_variable()
+    u = sp.Dummy("u")
+    try:
+        mgf = stats.moment_generating_function(X)(u)
+    except (NotImplementedError, TypeError, ValueError):
+        mgf = None
+    if mgf is not None and not mgf.has(sp.Piecewise, sp.Integral):
+        return sp.expand(sp.diff(mgf, u, k).subs(u, 0))
+    return sp.expand(stats.E(X**k))
+
+
+def clear_caches() -> None:
+    """Drop the cached flow maps and moments."""
+    _solved_flow.cache_clear()
+    _moment.cache_clear()
 
 
 # --- the model -------------------------------------------------------------------------
@@ -174,8 +195,8 @@ class Model:
         return cls(initial=Normal(mean=mu, std=sigma))
 
     def flow(self, param: sp.Expr = a) -> sp.Expr:
-        """phi_t(x0; param): the state at `time` started from x0."""
-        return self.solver.flow(self.dynamics, a, self.time).subs(a, param)
+        """phi_t(x0; param): the state at `time` started from x0 (the ODE is solved once per model)."""
+        return _solved_flow(self.solver, self.dynamics, self.time).subs(a, param)
 
     def expectation(self, expr: sp.Expr) -> sp.Expr:
         """E[expr] over x0 ~ `initial` (expr is polynomial in x0, taken term by term)."""

@@ -54,7 +54,10 @@ def vc_ratio_second_order(model, done):
 
 
 def vc_ratio_lower_bound(model, done):
-    """lim_{z -> 1^-} vc_ratio_z: the ratio's value at the near end of a > a*."""
+    """lim_{z -> 1^-} vc_ratio_z: the ratio's value at the near end of a > a* (the two-sided
+    limit vc_ratio_local, where it was derived, is this one-sided limit too)."""
+    if "vc_ratio_local" in done:
+        return done["vc_ratio_local"]
     return sp.factor(sp.limit(done["vc_ratio_z"], z, 1, "-"))
 
 
