@@ -153,15 +153,22 @@ def _bound_functions():
     return lower, upper, z_critical
 
 
+RATIO_AXIS = (1e-3, 1e3)
+"""Loss-ratio axis of the vc figure: the exact ratio touches 0 between 1 and z_c and grows without bound past z_c."""
+
+
 def _vc_ratio(result, path):
     from numerics.optimizers import derived
 
     plt = _pyplot()
     c = result.config
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    zs = np.logspace(-3, 1.5, 400)
-    ax.semilogx(zs, derived("vc_ratio_z")(z=zs, eta=c.eta), color="k", lw=1.2, label="exact ratio (derived, in z)")
     lower, upper, z_critical = _bound_functions()
+    # out to past z_c, where the first step starts to raise the loss (ratio > 1)
+    z_max = 1.5 * float(z_critical(c.eta)) if z_critical is not None else 10**1.5
+    zs = np.logspace(-3, np.log10(z_max), 600)
+    ax.semilogx(zs, derived("vc_ratio_z")(z=zs, eta=c.eta), color="k", lw=1.2, label="exact ratio (derived, in z)")
+    ax.axhline(1, color="k", lw=0.5, ls=":")
     ax.hlines(lower(c.eta), zs[0], 1, colors="C2", ls="--", label=f"lower bound above a*: {lower(c.eta):.4g}")
     ax.hlines(upper(c.eta), zs[0], 1, colors="C3", ls="--", label=f"upper bound above a*: {upper(c.eta):.4g}")
     if z_critical is not None:
@@ -174,7 +181,8 @@ def _vc_ratio(result, path):
         ax.scatter(z_k, r.ratio[k], s=10, color=COLORS[name], alpha=0.6, label=f"measured: {name}", zorder=3)
     ax.axvline(1, color="k", lw=0.5, ls=":")
     ax.set_yscale("log")
-    ax.set(xlabel="z = exp((a* - a_k) t)   (z < 1: a_k above a*)", ylabel="Loss(a_{k+1}) / Loss(a_k)",
+    ax.set_ylim(RATIO_AXIS)
+    ax.set(xlabel="z = exp((a* - a_k) t)   (z < 1: a_k above a*)", ylabel="Loss(a_(k+1)) / Loss(a_k)",
            title=f"Variance-corrected rule: per-step loss ratio (η = {c.eta:g})")
     ax.legend(fontsize=8)
     return _save(fig, path)
