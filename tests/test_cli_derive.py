@@ -109,3 +109,12 @@ def test_negative_lists_and_ranges_are_values_not_options():
         "x",
     ]
     assert _attach_negative_values(["derive", "--format", "json"]) == ["derive", "--format", "json"]
+
+
+def test_the_console_script_entry_point_runs_in_a_bare_interpreter():
+    # The entry point `simplest-node = proofs.cli:main` is called with nothing preloaded
+    # (python -m preloads importlib.util through runpy; -c and the console script do not).
+    code = "import sys; from proofs.cli import main; sys.exit(main(['derive', '--format', 'json']))"
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"]
