@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -114,7 +116,10 @@ def test_negative_lists_and_ranges_are_values_not_options():
 def test_the_console_script_entry_point_runs_in_a_bare_interpreter():
     # The entry point `simplest-node = proofs.cli:main` is called with nothing preloaded
     # (python -m preloads importlib.util through runpy; -c and the console script do not).
+    # -S: no site module, so no .pth file (an editable install's finder) preloads anything either.
     code = "import sys; from proofs.cli import main; sys.exit(main(['derive', '--format', 'json']))"
-    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=ROOT)
+    path = os.pathsep.join([str(ROOT), *site.getsitepackages()])
+    env = {**os.environ, "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"]
