@@ -20,9 +20,15 @@ __all__ = ["compile", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"
 
 BACKENDS = ("numpy", "mpmath")
 
+_FLOAT_TINY = float(np.finfo(float).tiny)
+
 FALLBACK_DPS = 40
 """Digits for re-evaluating entries whose float64 evaluation over- or underflowed: float64's
 16 digits plus margin for the cancellation of unrewritten forms at extreme arguments."""
+
+RETRY_DPS = (160, 640)
+"""Digits tried next while the high-precision value is still not finite (e.g. log1p(eta expm1(x))
+at eta = 1 needs e^x resolved next to 1: about |x|/2.3 digits)."""
 
 _MODULES = {
     "numpy": [{"exprel": exprel_numpy, "LambertW": lambertw_numpy}, "numpy"],
@@ -88,14 +94,35 @@ class CompiledFunction:
             out = np.asarray(self._kernel(*values), dtype=float)
         if out.shape != shape:
             out = np.broadcast_to(out, shape).copy()
-        bad = ~np.isfinite(out)
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(out) & (np.abs(out) >= _FLOAT_TINY))  # nan, inf, 0 and subnormal results
         if bad.any():
-            # Over- or underflow inside float64: recompute those entries at high precision.
+            # Over- or underflow somewhere inside float64 (or an exact zero): recompute those
+            # entries at high precision and round once, so 0 and inf appear only where exact.
             full = [np.broadcast_to(v, shape) for v in values]
-            with mpmath.workdps(FALLBACK_DPS):
-                for index in zip(*np.nonzero(bad)) if out.ndim else [()]:
-                    out[index] = float(self._fallback(*(mpmath.mpf(float(v[index])) for v in full)))
+            for index in zip(*np.nonzero(bad)) if out.ndim else [()]:
+                point = [float(v[index]) for v in full]
+                out[index] = self._high_precision(point)
         return out[()] if out.ndim == 0 else out
+
+    def _high_precision(self, point) -> float:
+        """The value at `point` from the mpmath form, at rising precision until it is finite."""
+        for dps in (FALLBACK_DPS, *RETRY_DPS):
+            with mpmath.workdps(dps):
+                value = self._fallback(*map(mpmath.mpf, point))
+                if mpmath.isfinite(value):
+                    break
+        return self._real(value, point)
+
+    def _real(self, value, point) -> float:
+        """A fallback value as a float; ValueError where the result is not real (e.g. a log of a
+        negative number: the parameters are outside the result's domain)."""
+        if isinstance(value, mpmath.mpc):
+            if value.imag != 0:
+                where = ", ".join(f"{n}={v!r}" for n, v in zip(self.arguments, point))
+                raise ValueError(f"{self.name} is not real at {where}: parameters outside its domain")
+            value = value.real
+        return float(value)
 
     def _call_mpmath(self, kwargs):
         arrays = [np.asarray(kwargs[n], dtype=object) for n in self.arguments]

@@ -19,19 +19,38 @@ DOMAINS: dict[str, tuple[str, object]] = {
 """symbol name -> (condition in words, predicate on a float array)."""
 
 
-def _numeric_objects(value) -> bool:
-    """True for object arrays holding only numbers (e.g. mpmath mpf values)."""
-    return all(not isinstance(v, str | bytes) for v in np.asarray(value, dtype=object).flat)
+def _as_real_array(name: str, value) -> np.ndarray:
+    """float64 array of a real number or array of them; ValueError naming `name` otherwise
+    (strings, None, booleans, complex numbers and ragged nestings are refused, not coerced)."""
+    wrong = ValueError(f"{name} must be a real number or array of real numbers")
+    if value is None or isinstance(value, str | bytes | bool | np.bool_):
+        raise wrong
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        raise wrong from None
+    if raw.dtype.kind in "bcUSV" or (raw.dtype.kind == "O" and not all(_real_scalar(v) for v in raw.flat)):
+        raise wrong
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise wrong from None
+
+
+def _real_scalar(v) -> bool:
+    """A real number object (int, float, mpmath mpf, SymPy real number...), not str/bool/complex/None."""
+    if v is None or isinstance(v, str | bytes | bool | complex | np.bool_):
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def check(name: str, value) -> np.ndarray:
     """The value as a float64 array, or ValueError naming `name` if it is outside its domain."""
-    if isinstance(value, str | bytes) or np.asarray(value).dtype.kind in "USO" and not _numeric_objects(value):
-        raise ValueError(f"{name} must be a real number or array of real numbers")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number or array of real numbers") from None
+    array = _as_real_array(name, value)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite")
     words, predicate = DOMAINS[name]

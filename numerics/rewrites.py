@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1
+from sympy.codegen.cfunctions import expm1, log1p
 from sympy.codegen.rewriting import expm1_opt, optimize
 
 from analysis.symbols import a, a_star, t, z
 from numerics.special import exprel
 
-__all__ = ["Rule", "through_z", "exp_difference", "expm1_rule", "removable_singularity", "RULES", "apply_rules"]
+__all__ = ["Rule", "through_z", "exp_difference", "expm1_rule", "log1p_rule",
+    "log1p_rule", "removable_singularity", "RULES", "apply_rules"]
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,40 @@ removable_singularity = Rule(
     _removable_singularity,
 )
 
+def _log1p(expr: sp.Expr) -> sp.Expr:
+    """log(1 + u) -> log1p(u), with u brought to expm1 form: exact where u is small."""
+
+    def match(node):
+        return isinstance(node, sp.log) and node.args[0].is_Add and sp.S.One in node.args[0].args
+
+    def replace(node):
+        rest = _expm1(sp.factor_terms(node.args[0] - 1))
+        return _pivot(rest)
+
+    return expr.replace(match, replace)
+
+
+def _pivot(u: sp.Expr) -> sp.Expr:
+    """log1p(u), u = c expm1(x): where u < -1/2 the sum 1 + u is a small difference (c ~ 1, x << 0):
+    use 1 + c (e^x - 1) = e^x (1 + (1 - c) expm1(-x)), so log = x + log1p((1 - c) expm1(-x))."""
+    factors = sp.Mul.make_args(u)
+    m1 = [f for f in factors if isinstance(f, expm1)]
+    if len(m1) != 1:
+        return log1p(u)
+    x = m1[0].args[0]
+    c = sp.Mul(*(f for f in factors if f is not m1[0]))
+    return sp.Piecewise((log1p(u), u >= -sp.S.Half), (x + log1p((1 - c) * expm1(-x)), True))
+
+
+log1p_rule = Rule("log1p", "log(1 + u) as log1p(u), u in expm1 form: no loss where u is small.", _log1p)
+
 through_z = Rule(
     "through_z",
     "A function of z = e^{(a*-a)t} alone is evaluated through z, regularised at z = 1.",
     _through_z,
 )
 
-RULES: tuple[Rule, ...] = (through_z, removable_singularity, exp_difference, expm1_rule)
+RULES: tuple[Rule, ...] = (through_z, removable_singularity, exp_difference, expm1_rule, log1p_rule)
 """The rules, in the order they are applied."""
 
 

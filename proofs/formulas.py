@@ -28,8 +28,23 @@ _LATEX_NAMES = {
     "vc_ratio_z": r"\rho_{\mathrm{vc}}(z)",
     "vc_ratio_local": r"\lim_{z \to 1} \rho_{\mathrm{vc}}(z)",
     "vc_ratio_first_order": r"\rho_{\mathrm{vc}}",
+    "gd_ratio_second_order": r"[\eta^2]\,\frac{\mathcal{L}(a - \eta \mathcal{L}'(a))}{\mathcal{L}(a)}",
+    "gd_curvature_optimum": r"\mathcal{L}''(a^{*})",
+    "gd_learning_rate_max": r"\eta_{\max}",
+    "gd_steps_growth": r"\lim_{a_0 \to -\infty} N(a_0)\, e^{-(a^{*} - a_0) t}",
+    "vc_ratio_second_order": r"\rho_{\mathrm{vc}}",
+    "vc_ratio_lower_bound": r"\inf_{a > a^{*}} \rho_{\mathrm{vc}}",
+    "vc_ratio_upper_bound": r"\sup_{a > a^{*}} \rho_{\mathrm{vc}}",
+    "vc_z_critical": r"z_{\mathrm{c}}(\eta)",
+    "vc_log_step": r"\Delta a_{\log}",
+    "vc_log_ratio": r"\frac{\mathcal{L}(a + \Delta a_{\log})}{\mathcal{L}(a)}",
+    "sample_loss": r"\ell(a; x_0)",
+    "sample_gradient": r"\partial_a \ell(a; x_0)",
+    "sample_sensitivity": r"\partial_a \varphi_t(x_0; a)",
+    "sample_terminal_variance": r"\varphi_t(x_0; a)^2",
 }
-_APPROXIMATE = {"gd_ratio_first_order", "vc_ratio_first_order"}
+_APPROXIMATE = {"gd_ratio_first_order", "vc_ratio_first_order", "vc_ratio_second_order"}
+"""Results that are truncated expansions in eta: typeset with \approx, not =."""
 
 
 def latex(expr: sp.Basic) -> str:
