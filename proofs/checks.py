@@ -35,6 +35,7 @@ __all__ = [
     "compiled",
     "compiled_expr",
     "short",
+    "stated_latex",
     "interval_outcome",
 ]
 
@@ -303,6 +304,19 @@ def compiled_expr(name: str, expr: sp.Expr, backend: str = "numpy"):
 
     derivation = Derivation(Model.paper(), (Result(name, expr, f"claim expression {name}"),))
     return numerics.compile(derivation, backend)[name]
+
+
+def stated_latex(expr: sp.Expr, names: Mapping[sp.Symbol, str] | None = None) -> str:
+    r"""LaTeX of a claim's stated formula (a SymPy expression, the one its checks compare), in the project's
+    symbol names; `names` typesets placeholder symbols (e.g. one standing for Loss''(a*)).
+
+    >>> from analysis.symbols import sigma, t
+    >>> print(stated_latex(sigma**2 * t**2))
+    \sigma^{2} t^{2}
+    """
+    from proofs.formulas import _SYMBOL_NAMES
+
+    return sp.latex(expr, symbol_names={**_SYMBOL_NAMES, **(names or {})})
 
 
 def short(text: str, width: int = 60) -> str:
