@@ -27,6 +27,7 @@ __all__ = [
     "log_uniform",
     "draw",
     "points",
+    "Domain",
     "zero_certificate",
     "symbolic_zero",
     "relative_error",
@@ -34,6 +35,7 @@ __all__ = [
     "compiled",
     "compiled_expr",
     "short",
+    "stated_latex",
     "interval_outcome",
 ]
 
@@ -113,34 +115,102 @@ def zero_certificate(expr: sp.Expr) -> str | None:
     return None
 
 
-def _probe(expr: sp.Expr, seed: int) -> dict[str, object] | None:
-    """A point (positive values for positive symbols) where `expr` is clearly nonzero, if one is found."""
+PROBE_BOX = (1, 40)
+"""Numerators of the rational probe values (denominators 1..19), sign drawn for real symbols."""
+
+PROBE_ATTEMPTS = 8
+"""Random points tried before a candidate that does not reduce is called undecided."""
+
+PROBE_STABLE_DIGITS = ZERO_PROBE_DIGITS // 2
+"""A probe value counts only if its evaluations at ZERO_PROBE_DIGITS and twice that agree to this many digits
+and it exceeds 10^-this times the size of its terms: then its leading digits are significant, not rounding."""
+
+Domain = Mapping[str, tuple[object, object]]
+"""Probe domain: symbol name -> (low, high), open bounds, rationals or numbers; None for an unbounded side."""
+
+
+def _probe_value(rng: np.random.Generator, sym: sp.Symbol, bounds) -> sp.Rational:
+    """A rational probe value for `sym`, inside the open interval `bounds` when given."""
+    value = sp.Rational(int(rng.integers(*PROBE_BOX)), int(rng.integers(1, 20)))
+    if not (sym.is_positive or sym.is_nonnegative):
+        value *= int(rng.choice((-1, 1)))
+    if bounds is None:
+        return value
+    low, high = (None if b is None else sp.Rational(str(b)) for b in bounds)
+    if low is not None and high is not None:
+        fraction = sp.Rational(int(rng.integers(1, 1000)), 1000)  # strictly inside (low, high)
+        return low + fraction * (high - low)
+    if low is not None:
+        return low + abs(value)
+    if high is not None:
+        return high - abs(value)
+    return value
+
+
+def _significant(expr: sp.Expr, values: Mapping[sp.Symbol, sp.Rational]):
+    """The value of `expr` at `values` if it is clearly nonzero with significant digits, else None.
+
+    Evaluated in mpmath at ZERO_PROBE_DIGITS and at twice that: the two must agree to PROBE_STABLE_DIGITS
+    and the value must exceed 10^-PROBE_STABLE_DIGITS times the sum of its terms' sizes (a value that is
+    pure rounding of cancelling terms, such as -0.e+611, is rejected).
+    """
+    symbols = sorted(values, key=lambda sym: sym.name)
+    terms = sp.Add.make_args(expr)
+    evaluate = sp.lambdify(symbols, [expr, *terms], "mpmath")
+    found = []
+    for digits in (ZERO_PROBE_DIGITS, 2 * ZERO_PROBE_DIGITS):
+        with mpmath.workdps(digits):
+            args = [mpmath.mpf(values[sym].p) / values[sym].q for sym in symbols]
+            try:
+                value, *parts = (mpmath.mpmathify(v) for v in evaluate(*args))
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+                return None
+            if not all(mpmath.isfinite(v) for v in (value, *parts)) or any(mpmath.im(v) for v in (value, *parts)):
+                return None
+            found.append((value, mpmath.fsum(abs(v) for v in parts)))
+    (low, _), (high, size) = found
+    with mpmath.workdps(2 * ZERO_PROBE_DIGITS):
+        tolerance = mpmath.mpf(10) ** -PROBE_STABLE_DIGITS
+        if high == 0 or abs(low - high) > tolerance * abs(high) or abs(high) <= tolerance * size:
+            return None
+        return high
+
+
+def _probe(expr: sp.Expr, seed: int, domain: Domain | None = None) -> dict[str, object] | None:
+    """A point of `domain` (default: positive values for positive symbols) where `expr` is clearly nonzero.
+
+    Clearly: with significant digits (`_significant`), not an evalf result that is all rounding.
+    """
     rng = np.random.default_rng(seed)
+    domain = dict(domain or {})
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    for _ in range(8):
-        values = {}
-        for sym in symbols:
-            value = sp.Rational(int(rng.integers(1, 40)), int(rng.integers(1, 20)))
-            values[sym] = value if sym.is_positive or sym.is_nonnegative else value * int(rng.choice((-1, 1)))
-        number = expr.subs(values).evalf(ZERO_PROBE_DIGITS)
-        if number.is_number and number.is_finite and abs(number) > 10 ** (-ZERO_PROBE_DIGITS // 2):
+    for _ in range(PROBE_ATTEMPTS):
+        values = {sym: _probe_value(rng, sym, domain.get(sym.name)) for sym in symbols}
+        number = _significant(expr, values)
+        if number is not None:
             point = {sym.name: str(v) for sym, v in values.items()}
-            return {**point, "value": str(number.evalf(10))}
+            return {**point, "value": mpmath.nstr(number, 10)}
     return None
 
 
-def symbolic_zero(differences: Mapping[str, sp.Expr], settings: Settings | None = None, note: str = "") -> Outcome:
+def symbolic_zero(
+    differences: Mapping[str, sp.Expr],
+    settings: Settings | None = None,
+    note: str = "",
+    domain: Domain | None = None,
+) -> Outcome:
     """Confirm that each labelled expression reduces to exactly 0; say how for each.
 
-    One that does not reduce is probed at rational points: a clearly nonzero value refutes
-    the claim (with that point); otherwise the outcome is inconclusive.
+    One that does not reduce is probed at rational points of the claim's `domain` (symbol name ->
+    open interval; default: positive symbols positive): a value that is nonzero with significant
+    digits refutes the claim (with that point); otherwise the outcome is inconclusive.
     """
     seed = 0 if settings is None else settings.seed
     how = []
     for label, expr in differences.items():
         name = zero_certificate(expr)
         if name is None:
-            found = _probe(sp.sympify(expr, strict=True), seed)
+            found = _probe(sp.sympify(expr, strict=True), seed, domain)
             if found is not None:
                 return Outcome("symbolic", "refuted", f"{label} != 0", counterexample={"difference": label, **found})
             return Outcome("symbolic", "inconclusive", f"{label}: no reduction to 0 and no nonzero point found")
@@ -234,6 +304,19 @@ def compiled_expr(name: str, expr: sp.Expr, backend: str = "numpy"):
 
     derivation = Derivation(Model.paper(), (Result(name, expr, f"claim expression {name}"),))
     return numerics.compile(derivation, backend)[name]
+
+
+def stated_latex(expr: sp.Expr, names: Mapping[sp.Symbol, str] | None = None) -> str:
+    r"""LaTeX of a claim's stated formula (a SymPy expression, the one its checks compare), in the project's
+    symbol names; `names` typesets placeholder symbols (e.g. one standing for Loss''(a*)).
+
+    >>> from analysis.symbols import sigma, t
+    >>> print(stated_latex(sigma**2 * t**2))
+    \sigma^{2} t^{2}
+    """
+    from proofs.formulas import _SYMBOL_NAMES
+
+    return sp.latex(expr, symbol_names={**_SYMBOL_NAMES, **(names or {})})
 
 
 def short(text: str, width: int = 60) -> str:

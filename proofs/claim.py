@@ -158,7 +158,9 @@ class ClaimResult:
 
     @property
     def counterexample(self) -> Mapping[str, object] | None:
-        return next((o.counterexample for o in self.outcomes if o.counterexample), None)
+        """A numeric check's counterexample (evaluated at a sampled point) before a symbolic probe's."""
+        found = sorted((o for o in self.outcomes if o.counterexample), key=lambda o: o.kind != "numeric")
+        return found[0].counterexample if found else None
 
     def as_record(self) -> dict[str, object]:
         """The JSON object of `verify --json`."""

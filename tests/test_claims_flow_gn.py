@@ -34,14 +34,33 @@ def test_rk4_integrates_exponential_decay():
         assert abs(y - mpmath.exp(-1)) < theorem1.RK4_RTOL
 
 
+def _batch_steps(f_numpy, batch, a, a_star, t, eta):
+    """(variance-corrected batch step, plain batch gradient step) from the derived per-sample results."""
+
+    def gradient(x):
+        return f_numpy.sample_gradient(a=a, a_star=a_star, t=t, x0=x)
+
+    def variance(x):
+        return f_numpy.sample_terminal_variance(a=a, t=t, x0=x)
+
+    corrected = gauss_newton.batch_step(batch, eta, t, gradient, variance, np.mean)
+    return corrected, -eta * np.mean([gradient(x) for x in batch])
+
+
 def test_batch_step_equals_population_step_and_plain_gradient_does_not(f_numpy):
     rng = np.random.default_rng(0)
-    batch = rng.normal(0.3, 2.0, 5)
+    first, second = rng.normal(0.3, 2.0, 5), rng.normal(-1.0, 0.5, 7)
     a, a_star, t, eta = 0.4, -0.2, 1.7, 0.3
-    step = gauss_newton._batch_step(batch, a, a_star, t, eta)
-    assert abs(step / f_numpy.vc_step(a=a, a_star=a_star, t=t, eta=eta) - 1) < checks.F64_RTOL
-    # without the batch variance the step depends on the batch: the claim is about the corrected step only
-    u, v = np.exp(a * t), np.exp(a_star * t)
-    plain = -eta * np.mean((batch * u - batch * v) * batch * t * u)
-    other = -eta * np.mean((2 * batch * u - 2 * batch * v) * 2 * batch * t * u)
-    assert abs(plain - other) > 1e-3 * abs(plain)
+    population = f_numpy.vc_step(a=a, a_star=a_star, t=t, eta=eta)
+    (step1, plain1), (step2, plain2) = (_batch_steps(f_numpy, b, a, a_star, t, eta) for b in (first, second))
+    assert abs(step1 / population - 1) < checks.F64_RTOL and abs(step2 / population - 1) < checks.F64_RTOL
+    # the plain gradient step (derived per-sample gradients) follows each batch's own second moment
+    moments = np.mean(first**2), np.mean(second**2)
+    assert abs((plain1 / plain2) / (moments[0] / moments[1]) - 1) < checks.F64_RTOL
+
+
+def test_quadrature_of_the_sensitivity_gives_the_gauss_newton_term(f_mpmath):
+    with mpmath.workdps(40):
+        p = {"a": mpmath.mpf("0.7"), "t": mpmath.mpf("1.3"), "sigma": mpmath.mpf("0.6")}
+        integral = gauss_newton._expected_square_sensitivity(f_mpmath, **p)
+        assert checks.relative_error(f_mpmath.gauss_newton(**p), integral) <= gauss_newton.quadrature_rtol(40)

@@ -50,8 +50,20 @@ def test_escape_steps_grow_like_the_derived_constant(f_numpy):
     constant = float(f_numpy.gd_steps_growth(a_star=a_star, t=t, sigma=sigma, eta=eta))
     fitted = np.polyfit(np.exp(depths), steps, 1)[0]
     assert abs(fitted / constant - 1) <= gd.GROWTH_RATIO_RTOL
-    # twice the constant (e.g. a missed factor 2 in the flow time) is far outside the tolerance
-    assert abs(fitted / (2 * constant) - 1) > gd.GROWTH_RATIO_RTOL
+
+
+@pytest.mark.parametrize("key", ["curvature", "eta_max", "growth"])
+def test_a_wrong_stated_formula_is_refuted_by_the_symbolic_check(key):
+    wrong = {**gd.STATED_STABILITY, key: 2 * gd.STATED_STABILITY[key]}
+    outcome = gd.stability_symbolic(FAST, stated=wrong)
+    assert outcome.status == "refuted" and outcome.counterexample["difference"].startswith(
+        {"curvature": "curvature - stated", "eta_max": "eta_max - stated", "growth": "C - stated"}[key]
+    )
+
+
+def test_a_wrong_stated_second_order_term_is_refuted():
+    wrong = {**gd.STATED_LEMMA1, "c2": 2 * gd.STATED_LEMMA1["c2"]}
+    assert gd.lemma1_symbolic(FAST, stated=wrong).status == "refuted"
 
 
 

@@ -44,11 +44,10 @@ def test_interval_certifies_with_pieces_and_refutes_a_wrong_threshold():
     certified = landscape.nonconvex_interval(FAST)
     assert certified.status == "confirmed" and certified.pieces > 1
 
-    def wrong(d, t):  # threshold ln(3)/t instead of ln(2)/t
-        w = d * t + mpmath.iv.log(3)
-        return (2 - mpmath.iv.exp(-d * t)) / w
-
-    assert interval.enclose(wrong, landscape.CONCAVITY_BOX, lower=0, max_pieces=4000).status != "certified"
+    # a Hessian whose sign changes at ln(3)/t, not at the derived threshold ln(2)/t: the generated check refutes it
+    d, scaled, w = landscape.hessian_sign_parts()
+    wrong = landscape.hessian_sign_quotient((d, scaled.subs(2, 3), w))
+    assert interval.enclose(wrong, landscape.CONCAVITY_BOX, lower=0, max_pieces=4000).status == "refuted"
 
 
 def test_hessian_changes_sign_at_the_derived_threshold(f_mpmath):
@@ -60,10 +59,30 @@ def test_hessian_changes_sign_at_the_derived_threshold(f_mpmath):
     assert below < 0 < above
 
 
-def test_asymmetry_limit_check_detects_a_wrong_rate():
+def test_asymmetry_check_refutes_a_wrong_rate():
     from analysis.symbols import a, a_star, sigma, t
 
-    d = __import__("analysis").derive()
-    # the gradient vanishes like e^{at}, not like e^{2at}: the ratio to e^{2at} does not tend to 1
-    wrong = sp.limit(d.gradient / (-(sigma**2) * t * sp.exp(a_star * t) * sp.exp(2 * a * t)), a, -sp.oo)
-    assert wrong != 1
+    # the gradient vanishes like e^{at}, not like e^{2at}: stating e^{2at} must be refuted by the claim's check
+    wrong = tuple(
+        (label, name, end, -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(2 * a * t))
+        if (name, end) == ("gradient", -sp.oo)
+        else (label, name, end, form)
+        for label, name, end, form in landscape.STATED_LEADING
+    )
+    outcome = landscape.asymmetry_symbolic(FAST, leading_forms=wrong)
+    assert outcome.status == "refuted" and outcome.counterexample["limit_of_ratio"] != "1"
+
+
+def test_independent_moments_are_not_the_models_expectation():
+    from analysis.model import TwoPoint, Uniform
+    from analysis.symbols import sigma
+
+    # computed by integration / by the two values, and equal to the known moments of these laws
+    assert sp.simplify(landscape.independent_second_moment(Uniform(0, sigma)) - sigma**2 / 3) == 0
+    assert sp.expand(landscape.independent_second_moment(TwoPoint(-sigma, 3 * sigma)) - 5 * sigma**2) == 0
+
+
+def test_asymptotic_range_keeps_the_bound_above_rounding():
+    for dps in (20, 27, 50):
+        w_max = landscape.asymptotic_w_max(dps)
+        assert landscape.NEXT_ORDER * mpmath.exp(-w_max) > 10 * checks.mp_rtol(dps)

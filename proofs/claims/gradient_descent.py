@@ -11,7 +11,11 @@ import sympy as sp
 from proofs import checks
 from proofs.claim import Claim, Outcome, Settings
 
-__all__ = ["CLAIMS", "second_order_step", "second_order_rtol", "STABILITY_MARGIN", "GROWTH_SLOPE_RTOL"]
+__all__ = [
+    "CLAIMS",
+    "STATED_LEMMA1",
+    "STATED_STABILITY",
+    "second_order_step", "second_order_rtol", "STABILITY_MARGIN", "GROWTH_SLOPE_RTOL"]
 
 REGION = {
     "a": checks.uniform(-3.0, 3.0),
@@ -21,12 +25,19 @@ REGION = {
 }
 """Parameter region of the plain-GD claims."""
 
-SECOND_ORDER_DIGITS = 3
-"""At dps digits the eta^2 coefficient is estimated from a step |da| t = 10^(-dps/3): its eta^2 term (~10^(-2dps/3))
-keeps dps/3 digits above rounding, and the O(eta^3) rest is ~10^(-dps/3)/|1 - z| relative."""
+DOMAIN = {"eta": (0, None)}
+"""Where a symbolic difference is probed for a counterexample: t, sigma positive by assumption, eta > 0."""
 
-SECOND_ORDER_MARGIN = 5
-"""Digits given up on that estimate: the truncation 10^(-dps/3)/|1 - z| for |1 - z| >= 1e-5 in the region."""
+SECOND_ORDER_DIGITS = 3
+"""At dps digits the eta^2 coefficient is estimated from a step |da| t = s = 10^(-dps/3): its eta^2 term (~s^2)
+keeps dps/3 digits above rounding."""
+
+TRUNCATION_FACTOR = 10
+"""Safety factor on the leading truncation s |4 - z| / (3 |2 - z|) of the c2 estimate (measured ratio <= 1.0 at
+dps 20, 50, 100); it covers the O(s^2) rest. With y = da t = -h (1 - z), h = eta t^2 sigma_k^2, the ratio is
+((e^y - z)/(1 - z))^2 = 1 - 2h + (2 - z) h^2 - (1 - z)(4 - z)/3 h^3 + ..., and h = s/|1 - z|; the estimate is
+singular where c2 = 0 (z = 2, the concavity threshold), so the tolerance grows there instead of assuming |1 - z|
+or |2 - z| bounded away from 0."""
 
 
 def second_order_step(dps: int):
@@ -38,10 +49,13 @@ ROUNDING_ULPS = 100
 """Units of 10^-dps of rounding in the computed ratio (a few dozen operations at dps digits)."""
 
 
-def second_order_rtol(dps: int, second_order_term=None) -> float:
-    """Relative tolerance of the c2 estimate: truncation 10^(-dps/3 + SECOND_ORDER_MARGIN), plus the rounding of
-    the ratio, ROUNDING_ULPS * 10^-dps, relative to the size |c2| eta^2 of the term being estimated."""
-    truncation = 10.0 ** (-dps / SECOND_ORDER_DIGITS + SECOND_ORDER_MARGIN)
+def second_order_rtol(dps: int, second_order_term=None, z=None) -> float:
+    """Relative tolerance of the c2 estimate at z = e^{(a*-a)t}: TRUNCATION_FACTOR * s |4 - z| / (3 |2 - z|) with
+    s = 10^(-dps/3) (s alone when z is not given), plus the rounding of the ratio, ROUNDING_ULPS * 10^-dps,
+    relative to the size |c2| eta^2 of the term being estimated."""
+    step = second_order_step(dps)
+    shape = 1 if z is None else abs(4 - z) / (3 * abs(2 - z))
+    truncation = float(TRUNCATION_FACTOR * step * shape)
     if second_order_term is None:
         return truncation
     return truncation + float(ROUNDING_ULPS * mpmath.mpf(10) ** -dps / abs(second_order_term))
@@ -53,27 +67,87 @@ def _done():
     return {r.name: r.expr for r in derive()}
 
 
+# --- the statements' formulas (the checks compare these very expressions) --------------
+
+LOSS, GRADIENT, HESSIAN, VARIANCE, CURVATURE = sp.symbols("Loss Loss_prime Loss_second sigma_k2 Loss_second_star")
+"""Placeholders the statements are written in: Loss(a), Loss'(a), Loss''(a), sigma_k^2(t), Loss''(a*)."""
+
+PLACEHOLDER_LATEX = {
+    LOSS: r"\mathcal{L}(a)",
+    GRADIENT: r"\mathcal{L}'(a)",
+    HESSIAN: r"\mathcal{L}''(a)",
+    VARIANCE: r"\sigma_k^2",
+    CURVATURE: r"\mathcal{L}''(a^\ast)",
+}
+
+
+def _stated_lemma1():
+    """grad^2 = 2 t^2 sigma_k^2 Loss; ratio 1 - 2 eta t^2 sigma_k^2 + c2 eta^2, c2 = t^2 sigma_k^2 L''."""
+    from analysis.symbols import eta, t
+
+    return {
+        "gradient^2": 2 * t**2 * VARIANCE * LOSS,
+        "first order": 1 - 2 * eta * t**2 * VARIANCE,
+        "c2": t**2 * VARIANCE * HESSIAN,
+    }
+
+
+def _stated_stability():
+    """gd-stability as stated: Loss''(a*) = sigma^2 t^2 e^{2a*t}, eta_max = 2/Loss''(a*), C = 1/(eta Loss''(a*))."""
+    from analysis.symbols import a_star, eta, sigma, t
+
+    return {
+        "curvature": sigma**2 * t**2 * sp.exp(2 * a_star * t),
+        "eta_max": 2 / CURVATURE,
+        "growth": 1 / (eta * CURVATURE),
+    }
+
+
+STATED_LEMMA1 = _stated_lemma1()
+STATED_STABILITY = _stated_stability()
+
+
+def _placeholders(done):
+    """Placeholder -> derived expression."""
+    from analysis.symbols import a, a_star
+
+    return {
+        LOSS: done["loss"],
+        GRADIENT: done["gradient"],
+        HESSIAN: done["hessian"],
+        VARIANCE: done["terminal_variance"],
+        CURVATURE: done["hessian"].subs(a, a_star),
+    }
+
+
+def _tex(expr) -> str:
+    return checks.stated_latex(expr, PLACEHOLDER_LATEX)
+
+
 # --- lemma1 ----------------------------------------------------------------------------
 
 
-def lemma1_symbolic(settings: Settings) -> Outcome:
-    """grad^2 - 2 t^2 sigma_k^2 Loss = 0; the first-order ratio; c2 by sympy.series equals the derived c2."""
+def lemma1_symbolic(settings: Settings, stated=None) -> Outcome:
+    """The stated grad^2 identity, first-order ratio and c2 (STATED_LEMMA1, derived results substituted) against
+    the derived gradient^2, gd_ratio_first_order, and the eta^2 coefficient by sympy.series and by derivation."""
     from analysis.expansions import taylor_coefficient
     from analysis.gradient_descent import gd_ratio
-    from analysis.symbols import eta, t
+    from analysis.symbols import eta
 
     done = _done()
-    scale = t**2 * done["terminal_variance"]
+    stated = {k: v.subs(_placeholders(done)) for k, v in (stated or STATED_LEMMA1).items()}
     by_series = taylor_coefficient(gd_ratio(done), eta, 2)
     return checks.symbolic_zero(
         {
-            "grad^2 - 2 t^2 sigma_k^2 Loss": done["gradient"] ** 2 - 2 * scale * done["loss"],
-            "gd_ratio_first_order - (1 - 2 eta t^2 sigma_k^2)": done["gd_ratio_first_order"] - (1 - 2 * eta * scale),
+            "grad^2 - stated 2 t^2 sigma_k^2 Loss": done["gradient"] ** 2 - stated["gradient^2"],
+            "gd_ratio_first_order - stated (1 - 2 eta t^2 sigma_k^2)": done["gd_ratio_first_order"]
+            - stated["first order"],
             "series c2 - gd_ratio_second_order": by_series - done["gd_ratio_second_order"],
-            "c2 - t^2 sigma_k^2 Loss''": done["gd_ratio_second_order"] - scale * done["hessian"],
+            "gd_ratio_second_order - stated t^2 sigma_k^2 Loss''": done["gd_ratio_second_order"] - stated["c2"],
         },
         settings,
         note=f"c2 = {done['gd_ratio_second_order']}",
+        domain=DOMAIN,
     )
 
 
@@ -107,7 +181,8 @@ def lemma1_numeric(settings: Settings) -> Outcome:
             estimate = (ratio - 1 + 2 * eta * scale) / eta**2
             c2 = fmp.gd_ratio_second_order(**p)
             error = checks.relative_error(estimate, c2)
-            if not error <= second_order_rtol(settings.dps, c2 * eta**2):
+            z = mpmath.exp((p["a_star"] - p["a"]) * p["t"])
+            if not error <= second_order_rtol(settings.dps, c2 * eta**2, z):
                 return Outcome(
                     "numeric",
                     "refuted",
@@ -120,7 +195,7 @@ def lemma1_numeric(settings: Settings) -> Outcome:
         "numeric",
         "confirmed",
         f"{identity.detail}; eta^2 coefficient from a step |da| t = {float(second_order_step(settings.dps)):.0e}:"
-        f" worst relative error {worst:.2g} (tol {second_order_rtol(settings.dps):.0e} + rounding)",
+        f" worst relative error {worst:.2g} (tol {second_order_rtol(settings.dps):.0e} |4-z|/(3|2-z|) + rounding)",
         worst_error=max(identity.worst_error, worst),
     )
 
@@ -158,12 +233,13 @@ GROWTH_RATIO_RTOL = 0.02
 """Least-squares slope dN/dz0 vs C: the same O(ln z0 / z0) and O(h) corrections, about 1%."""
 
 
-def stability_symbolic(settings: Settings) -> Outcome:
-    """grad(a*) = 0; L''(a*) = derived curvature; the GD map's derivative at a* is -1 at exactly eta = eta_max;
-    the escape-time constant from the closed-form flow time integral equals the derived one."""
+def stability_symbolic(settings: Settings, stated=None) -> Outcome:
+    """grad(a*) = 0; L''(a*) = derived curvature = stated; the GD map's derivative at a* is -1 at exactly eta = eta_max
+    = stated; the escape-time constant from the closed-form flow time integral = derived C = stated C."""
     from analysis.symbols import a, a_star, eta, t
 
     done = _done()
+    stated = {k: v.subs(_placeholders(done)) for k, v in (stated or STATED_STABILITY).items()}
     curvature, eta_max, growth = done["gd_curvature_optimum"], done["gd_learning_rate_max"], done["gd_steps_growth"]
     step_map = a - eta * done["gradient"]
     slope_at_optimum = sp.diff(step_map, a).subs(a, a_star)
@@ -176,18 +252,21 @@ def stability_symbolic(settings: Settings) -> Outcome:
     flow_time = sp.integrate(integrand, (u, u0, u1))
     # z0 = e^{(a* - a0) t} = e^{a* t}/u0; the escape time per unit z0 as u0 -> 0+.
     constant = sp.limit(flow_time * u0 / sp.exp(a_star * t), u0, 0, "+")
-    outcome = checks.symbolic_zero(
+    return checks.symbolic_zero(
         {
             "grad(a*)": done["gradient"].subs(a, a_star),
             "curvature - Loss''(a*)": curvature - done["hessian"].subs(a, a_star),
+            "curvature - stated Loss''(a*)": curvature - stated["curvature"],
             "eta_max - root of (GD map)'(a*) = -1": eta_max - unstable_at[0] if len(unstable_at) == 1 else sp.nan,
+            "eta_max - stated eta_max": eta_max - stated["eta_max"],
             "(GD map)'(a*) - (1 - eta curvature)": slope_at_optimum - (1 - eta * curvature),
             "C - lim flow_time/z0 / eta": growth - constant / eta,
+            "C - stated C": growth - stated["growth"],
         },
         settings,
         note=f"L''(a*) = {curvature}; eta_max = {eta_max}; steps ~ ({growth}) z0",
+        domain=DOMAIN,
     )
-    return outcome
 
 
 def _gd_contraction(fmp, p, eta, steps=STABILITY_STEPS):
@@ -290,11 +369,12 @@ def stability_numeric(settings: Settings) -> Outcome:
 CLAIMS = (
     Claim(
         id="lemma1",
-        statement="grad^2 = 2 t^2 sigma_k^2 Loss exactly; plain GD's loss ratio is 1 - 2 eta t^2 sigma_k^2"
-        " + c2 eta^2 + O(eta^3) with c2 = t^2 sigma_k^2 Loss''(a).",
-        latex=r"\mathcal{L}'(a)^2 = 2t^2\sigma_k^2\mathcal{L}(a),\quad"
+        statement=f"grad^2 = {STATED_LEMMA1['gradient^2']} exactly; plain GD's loss ratio is"
+        f" {STATED_LEMMA1['first order']} + c2 eta^2 + O(eta^3) with c2 = {STATED_LEMMA1['c2']}"
+        " (Loss_second = Loss''(a), sigma_k2 = sigma_k^2(t)).",
+        latex=rf"\mathcal{{L}}'(a)^2 = {_tex(STATED_LEMMA1['gradient^2'])},\quad"
         r" \frac{\mathcal{L}(a-\eta\mathcal{L}')}{\mathcal{L}(a)}"
-        r" = 1 - 2\eta t^2\sigma_k^2 + \eta^2 t^2\sigma_k^2\mathcal{L}''(a) + O(\eta^3)",
+        rf" = {_tex(STATED_LEMMA1['first order'])} + \eta^2 \left({_tex(STATED_LEMMA1['c2'])}\right) + O(\eta^3)",
         assumptions="t > 0, sigma > 0, a != a*",
         expected="holds",
         symbolic=lemma1_symbolic,
@@ -303,10 +383,12 @@ CLAIMS = (
     ),
     Claim(
         id="gd-stability",
-        statement="Loss''(a*) = sigma^2 t^2 e^{2a*t}; plain GD is locally stable iff eta < 2/Loss''(a*); from a0 far"
-        " below a*, small-step GD needs ~ z0 / (eta Loss''(a*)) steps, z0 = e^{(a*-a0)t}.",
-        latex=r"\mathcal{L}''(a^\ast) = \sigma^2t^2e^{2a^\ast t},\ \eta_{\max} = \frac{2}{\mathcal{L}''(a^\ast)},\ "
-        r"N(a_0) \sim \frac{e^{(a^\ast-a_0)t}}{\eta\,\mathcal{L}''(a^\ast)}",
+        statement=f"Loss''(a*) = {STATED_STABILITY['curvature']}; plain GD is locally stable iff eta <"
+        f" {STATED_STABILITY['eta_max']}; from a0 far below a*, small-step GD needs ~"
+        f" ({STATED_STABILITY['growth']}) z0 steps, z0 = e^{{(a*-a0)t}} (Loss_second_star = Loss''(a*)).",
+        latex=rf"\mathcal{{L}}''(a^\ast) = {_tex(STATED_STABILITY['curvature'])},\ "
+        rf"\eta_{{\max}} = {_tex(STATED_STABILITY['eta_max'])},\ "
+        rf"N(a_0) \sim {_tex(STATED_STABILITY['growth'])}\, e^{{(a^\ast-a_0)t}}",
         assumptions="t > 0, sigma > 0; escape law for eta Loss''(a*) small and a0 -> -oo",
         expected="holds",
         symbolic=stability_symbolic,

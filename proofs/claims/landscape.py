@@ -55,32 +55,92 @@ def _second_moment_form(second_moment):
     return second_moment / 2 * (sp.exp(a * t) - sp.exp(a_star * t)) ** 2
 
 
+def _stated_loss():
+    """The statement's closed form for x0 ~ N(mu, sigma^2): (mu^2 + sigma^2)/2 (e^{at} - e^{a*t})^2."""
+    from analysis.symbols import a, a_star, mu, sigma, t
+
+    return (mu**2 + sigma**2) / 2 * (sp.exp(a * t) - sp.exp(a_star * t)) ** 2
+
+
+def _stated_threshold():
+    """The statement's concavity threshold a* - ln(2)/t."""
+    from analysis.symbols import a_star, t
+
+    return a_star - sp.log(2) / t
+
+
+def _stated_leading():
+    """The statement's asymptotic forms: (label, result name, a -> +-oo, leading form), function/leading form -> 1."""
+    from analysis.symbols import a, a_star, sigma, t
+
+    return (
+        ("loss -> plateau", "loss", -sp.oo, sigma**2 / 2 * sp.exp(2 * a_star * t)),
+        ("gradient ~ e^{at} -> 0", "gradient", -sp.oo, -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(a * t)),
+        ("loss ~ e^{2at}", "loss", sp.oo, sigma**2 / 2 * sp.exp(2 * a * t)),
+        ("gradient ~ e^{2at}", "gradient", sp.oo, sigma**2 * t * sp.exp(2 * a * t)),
+    )
+
+
+STATED_LOSS = _stated_loss()
+"""The closed form as stated; the checks compare this expression (its LaTeX is rendered from it)."""
+STATED_THRESHOLD = _stated_threshold()
+"""The concavity threshold as stated."""
+STATED_LEADING = _stated_leading()
+"""The asymptotic forms as stated."""
+
+
+def independent_second_moment(initial):
+    """E[x0^2] computed without `Model.expectation`: the stated mu^2 + sigma^2 for a normal law (its own mean and
+    std), sympy.integrate against the density 1/(high - low) for a uniform law, the average of the two squared
+    values for a two-point law."""
+    from analysis.model import Normal, TwoPoint, Uniform
+    from analysis.symbols import mu, sigma
+
+    if isinstance(initial, Normal):
+        # mu^2 + sigma^2, read off the statement's own closed form
+        stated_moment = sp.cancel(2 * STATED_LOSS / _second_moment_form(sp.Integer(2)))
+        return stated_moment.subs({mu: initial.mean, sigma: initial.std}, simultaneous=True)
+    if isinstance(initial, Uniform):
+        x = sp.Dummy("x", real=True)
+        return sp.integrate(x**2 / (initial.high - initial.low), (x, initial.low, initial.high))
+    if isinstance(initial, TwoPoint):
+        return (initial.low**2 + initial.high**2) / 2
+    raise ValueError(f"initial: no independent second moment for {type(initial).__name__}")
+
+
 # --- loss-closed-form ------------------------------------------------------------------
 
 
 def closed_form_symbolic(settings: Settings) -> Outcome:
+    """For each law: derived loss = E[x0^2]/2 (e^at - e^a*t)^2 with E[x0^2] computed independently of the
+    derivation's expectation; for N(mu, sigma^2) the derived loss equals the stated closed form."""
     from analysis import derive
-    from analysis.symbols import mu, sigma
 
     flow = derive().flow  # x0 e^{at} by dsolve, shared by every law of x0
     differences = {}
     for name, initial in DISTRIBUTIONS().items():
         loss, second_moment = _loss_of(initial, flow)
-        differences[f"{name}: loss - E[x0^2]/2 (e^at - e^a*t)^2"] = loss - _second_moment_form(second_moment)
+        moment = independent_second_moment(initial)
+        differences[f"{name}: E[x0^2] - independent moment"] = second_moment - moment
+        differences[f"{name}: loss - moment/2 (e^at - e^a*t)^2"] = loss - _second_moment_form(moment)
         if name == "normal(mu, sigma)":
-            differences[f"{name}: E[x0^2] - (mu^2 + sigma^2)"] = second_moment - (mu**2 + sigma**2)
+            differences[f"{name}: loss - stated (mu^2 + sigma^2)/2 (e^at - e^a*t)^2"] = loss - STATED_LOSS
     return checks.symbolic_zero(differences, settings)
 
 
 def closed_form_numeric(settings: Settings) -> Outcome:
-    """The generated float64 and mpmath losses against sigma^2/2 (e^{at} - e^{a*t})^2 at random points."""
+    """The generated float64 and mpmath losses against the stated closed form at mu = 0, at random points."""
     f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
 
+    from analysis.symbols import a, a_star, mu, sigma, t
+
+    stated = sp.lambdify((a, a_star, t, sigma), STATED_LOSS.subs(mu, 0), "mpmath")  # the paper's mu = 0
+
     def rhs(a, a_star, t, sigma):
-        return sigma**2 / 2 * (mpmath.exp(a * t) - mpmath.exp(a_star * t)) ** 2
+        return stated(a, a_star, t, sigma)
 
     return checks.numeric_identity(
-        REGION, settings, lhs=fmp.loss, rhs=rhs, lhs64=f64.loss, what="loss = sigma^2/2 (e^at - e^a*t)^2"
+        REGION, settings, lhs=fmp.loss, rhs=rhs, lhs64=f64.loss, what="loss = stated form at mu = 0"
     )
 
 
@@ -96,7 +156,7 @@ def nonconvex_symbolic(settings: Settings) -> Outcome:
     2 - 2 e^{-w} has the sign of w (solved as an inequality), so concave iff a < a_c.
     """
     from analysis import derive
-    from analysis.symbols import a, a_star, sigma, t
+    from analysis.symbols import a, sigma, t
 
     d = derive()
     w = sp.Symbol("w", real=True)
@@ -105,7 +165,7 @@ def nonconvex_symbolic(settings: Settings) -> Outcome:
     shape = sp.expand(sp.powsimp(sp.expand(d.hessian.subs(a, at) / (sigma**2 * t**2 * sp.exp(2 * a * t)).subs(a, at))))
     outcome = checks.symbolic_zero(
         {
-            "threshold - (a* - ln2/t)": threshold - (a_star - sp.log(2) / t),
+            "threshold - stated a* - ln2/t": threshold - STATED_THRESHOLD,
             "Hessian/(sigma^2 t^2 e^2at) - (2 - 2e^-w)": shape - (2 - 2 * sp.exp(-w)),
         },
         settings,
@@ -161,67 +221,101 @@ SERIES_WIDTH = 0.5
 """Pieces with w = d t + ln 2 straddling 0 use the series enclosure once |w| <= this (within its radius 1)."""
 
 
-def hessian_sign_quotient(d, t):
-    """Interval enclosure of (2 - e^{-d t}) / (d t + ln 2) = Hessian / (sigma^2 t^2 e^{2at} w/t), d = a - a*.
+def hessian_sign_parts():
+    """From the derived Hessian and threshold, with d = a - a*: the scaled Hessian
+    h(d, t) = Hessian / (sigma^2 t^2 e^{2at}) and w(d, t) = (a - a_c) t, as SymPy expressions in (d, t).
 
-    Positive on the box iff the Hessian has the sign of a - (a* - ln2/t). Where w = d t + ln 2 may
-    vanish, the quotient is 2 (1 - e^{-w})/w = 2 E_0(-w), enclosed by `interval.exp_moment`'s
-    series with proven remainder instead of the 0/0 division.
+    sigma^2 t^2 e^{2at} > 0, so sign(Hessian) = sign(h); the claim is h / w > 0 (w != 0).
     """
+    from analysis import derive
+    from analysis.symbols import a, a_star, sigma, t
+
+    derived = derive()
+    d = sp.Symbol("d", real=True)
+    at = {a: a_star + d}
+    scaled = sp.simplify(derived.hessian.subs(at) / (sigma**2 * t**2 * sp.exp(2 * a * t)).subs(at))
+    w = sp.expand(((a - derived.concavity_threshold) * t).subs(at))
+    if scaled.free_symbols - {d, t} or w.free_symbols - {d, t}:
+        raise ValueError("the scaled Hessian or w depends on more than d = a - a* and t")
+    return d, scaled, w
+
+
+def hessian_sign_quotient(parts=None):
+    """An interval function (d, t) -> enclosure of h / w, generated from `hessian_sign_parts` by lambdify into
+    mpmath.iv. Where w may vanish the quotient is enclosed as 2 E_0(-w) = 2 (1 - e^{-w})/w by
+    `interval.exp_moment`'s series with proven remainder; that h = 2 (1 - e^{-w}) is certified by
+    `nonconvex_interval` before it is used."""
     from mpmath import iv
 
+    from analysis.symbols import t
     from proofs import interval
 
-    w = d * t + iv.log(2)
-    if (w.a <= 0 <= w.b) and max(abs(w.a), abs(w.b)) <= SERIES_WIDTH:
-        return 2 * interval.exp_moment(-w, 0)
-    return (2 - iv.exp(-d * t)) / w  # [-inf, inf] while w straddles 0: the piece is bisected
+    d, scaled, w = hessian_sign_parts() if parts is None else parts
+    evaluate = sp.lambdify((d, t), [scaled, w], modules=[{"exp": iv.exp, "log": iv.log}, "mpmath"])
+
+    def quotient(d, t):
+        h, w = evaluate(d, t)
+        if (w.a <= 0 <= w.b) and max(abs(w.a), abs(w.b)) <= SERIES_WIDTH:
+            return 2 * interval.exp_moment(-w, 0)
+        return h / w  # [-inf, inf] while w straddles 0: the piece is bisected
+
+    return quotient
 
 
 def nonconvex_interval(settings: Settings) -> Outcome:
+    """Certify h / w > 0 on CONCAVITY_BOX, h and w generated from the derived Hessian and threshold."""
     from proofs import interval
 
-    result = interval.enclose(hessian_sign_quotient, CONCAVITY_BOX, lower=0)
-    return checks.interval_outcome(result, "(2 - e^{-dt})/(dt + ln2) > 0 on d = a - a* in [-4, 4], t in [0.25, 4]")
+    d, scaled, w = parts = hessian_sign_parts()
+    series_form = checks.symbolic_zero({"h - 2 (1 - e^{-w})": scaled - 2 * (1 - sp.exp(-w))}, settings)
+    if series_form.status != "confirmed":
+        return Outcome("interval", "inconclusive", f"series branch not justified: {series_form.detail}")
+    result = interval.enclose(hessian_sign_quotient(parts), CONCAVITY_BOX, lower=0)
+    return checks.interval_outcome(
+        result, f"h/w = ({scaled})/({w}) > 0 (derived) on d = a - a* in [-4, 4], t in [0.25, 4]"
+    )
 
 
 # --- loss-asymmetry --------------------------------------------------------------------
 
 ASYMPTOTIC_W = (5.0, 60.0)
-"""|w| = |a - a*| t sampled in this range for the numeric asymptotics (e^{-60} ~ 1e-26 is above 10^-dps)."""
+"""|w| = |a - a*| t sampled in this range (capped by `asymptotic_w_max` at low precision)."""
+
+BOUND_OVER_SLACK_DIGITS = 2
+"""The bound NEXT_ORDER e^{-|w|} must exceed the rounding slack mp_rtol(dps) by this many digits to test anything."""
+
+
+def asymptotic_w_max(dps: int) -> float:
+    """Largest |w| sampled at dps digits: e^{-|w|} >= 10^BOUND_OVER_SLACK_DIGITS * mp_rtol(dps), at most 60.
+
+    >>> asymptotic_w_max(50)
+    60.0
+    >>> round(asymptotic_w_max(20), 2)
+    18.42
+    """
+    return min(ASYMPTOTIC_W[1], (dps - checks.MP_MARGIN_DIGITS - BOUND_OVER_SLACK_DIGITS) * math.log(10))
 
 NEXT_ORDER = 2
 """Bound on the next-order coefficient: |(1 - x)^2 - 1| <= 2x and |(1 - x) - 1| <= x for 0 < x < 1."""
 
 
-def _asymptotic_forms():
-    """(label, result name, function, a -> +-oo, leading form); function/leading form -> 1."""
+def _asymptotic_forms(leading_forms=None):
+    """(label, result name, derived function, a -> +-oo, leading form) for the stated (or given) leading forms."""
     from analysis import derive
-    from analysis.symbols import a, a_star, sigma, t
 
     d = derive()
-    return (
-        ("loss -> plateau sigma^2/2 e^{2a*t}", "loss", d.loss, -sp.oo, sigma**2 / 2 * sp.exp(2 * a_star * t)),
-        (
-            "gradient ~ -sigma^2 t e^{a*t} e^{at} -> 0",
-            "gradient",
-            d.gradient,
-            -sp.oo,
-            -(sigma**2) * t * sp.exp(a_star * t) * sp.exp(a * t),
-        ),
-        ("loss ~ sigma^2/2 e^{2at}", "loss", d.loss, sp.oo, sigma**2 / 2 * sp.exp(2 * a * t)),
-        ("gradient ~ sigma^2 t e^{2at}", "gradient", d.gradient, sp.oo, sigma**2 * t * sp.exp(2 * a * t)),
-    )
+    return tuple((label, name, d[name], end, form) for label, name, end, form in (leading_forms or STATED_LEADING))
 
 
-def asymmetry_symbolic(settings: Settings) -> Outcome:
-    """sympy.limit: each function over its leading form tends to 1; the plateau and the vanishing gradient."""
+def asymmetry_symbolic(settings: Settings, leading_forms=None) -> Outcome:
+    """sympy.limit: each derived function over its stated leading form tends to 1; the plateau and the vanishing
+    gradient."""
     from analysis import derive
     from analysis.symbols import a
 
     d = derive()
     found = []
-    for label, _, function, end, leading in _asymptotic_forms():
+    for label, _, function, end, leading in _asymptotic_forms(leading_forms):
         ratio = sp.limit(function / leading, a, end)
         if ratio != 1:
             return Outcome(
@@ -256,7 +350,7 @@ def asymmetry_numeric(settings: Settings) -> Outcome:
         "a_star": checks.uniform(-3.0, 3.0),
         "t": checks.log_uniform(0.5, 4.0),
         "sigma": checks.log_uniform(0.1, 3.0),
-        "w": checks.uniform(*ASYMPTOTIC_W),
+        "w": checks.uniform(ASYMPTOTIC_W[0], asymptotic_w_max(settings.dps)),
         "side": checks.uniform(-1.0, 1.0),
     }
     sample = checks.draw(region, settings)
@@ -305,18 +399,21 @@ def asymmetry_numeric(settings: Settings) -> Outcome:
         "numeric",
         "confirmed",
         f"|f/leading - 1| <= {NEXT_ORDER} e^-|w| at {settings.samples} points, |w| in {ASYMPTOTIC_W}"
-        f" (worst deviation/bound {worst:.3g}); float64 loss and gradient there: worst relative error {worst64:.2g}",
+        f" (capped at {asymptotic_w_max(settings.dps):.3g}; worst deviation/bound {worst:.3g});"
+        f" float64 loss and gradient there: worst relative error {worst64:.2g}",
         worst_error=worst64,
     )
 
 
+_LEFT = {"loss": r"\mathcal{L}(a)", "gradient": r"\mathcal{L}'(a)"}
+
 CLAIMS = (
     Claim(
         id="loss-closed-form",
-        statement="Loss(a) = E[x0^2]/2 (e^{at} - e^{a*t})^2 = (mu^2 + sigma^2)/2 (e^{at} - e^{a*t})^2 for normal x0;"
+        statement=f"Loss(a) = E[x0^2]/2 (e^{{at}} - e^{{a*t}})^2 = {STATED_LOSS} for normal x0;"
         " only the second moment of x0 matters (normal, uniform, two-point).",
-        latex=r"\mathcal{L}(a) = \tfrac{1}{2}\mathbb{E}[x_0^2]\,(e^{at} - e^{a^\ast t})^2"
-        r" = \tfrac{\mu^2 + \sigma^2}{2}(e^{at} - e^{a^\ast t})^2",
+        latex=r"\mathcal{L}(a) = \tfrac{1}{2}\mathbb{E}[x_0^2]\,(e^{at} - e^{a^\ast t})^2 = "
+        + checks.stated_latex(STATED_LOSS),
         assumptions="t > 0; x0 normal, uniform or two-point with finite second moment",
         expected="holds",
         symbolic=closed_form_symbolic,
@@ -325,9 +422,9 @@ CLAIMS = (
     ),
     Claim(
         id="loss-nonconvex",
-        statement="The loss is concave exactly for a < a* - ln(2)/t and convex for a > a* - ln(2)/t.",
-        latex=r"\mathcal{L}''(a) < 0 \iff a < a^\ast - \tfrac{\ln 2}{t}, \quad"
-        r" \mathcal{L}''(a) > 0 \iff a > a^\ast - \tfrac{\ln 2}{t}",
+        statement=f"The loss is concave exactly for a < {STATED_THRESHOLD} and convex for a > {STATED_THRESHOLD}.",
+        latex=rf"\mathcal{{L}}''(a) < 0 \iff a < {checks.stated_latex(STATED_THRESHOLD)}, \quad"
+        rf" \mathcal{{L}}''(a) > 0 \iff a > {checks.stated_latex(STATED_THRESHOLD)}",
         assumptions="t > 0, sigma > 0; interval box a - a* in [-4, 4], t in [0.25, 4]",
         expected="holds",
         symbolic=nonconvex_symbolic,
@@ -338,11 +435,12 @@ CLAIMS = (
     ),
     Claim(
         id="loss-asymmetry",
-        statement="As a -> -oo the loss tends to the plateau sigma^2/2 e^{2a*t} and the gradient vanishes like"
-        " e^{at}; as a -> +oo loss and gradient explode like e^{2at}.",
-        latex=r"\lim_{a\to-\infty}\mathcal{L} = \tfrac{\sigma^2}{2}e^{2a^\ast t},\ \mathcal{L}'(a) \sim -\sigma^2 t"
-        r" e^{a^\ast t} e^{at};\ \mathcal{L} \sim \tfrac{\sigma^2}{2}e^{2at},\ \mathcal{L}' \sim \sigma^2 t e^{2at}"
-        r"\ (a\to\infty)",
+        statement="; ".join(f"{name} ~ {form} (a -> {end})" for _, name, end, form in STATED_LEADING)
+        + ": a plateau with a vanishing gradient below a*, explosion above.",
+        latex=r",\ ".join(
+            rf"{_LEFT[name]} \sim {checks.stated_latex(form)}\ (a\to{checks.stated_latex(end)})"
+            for _, name, end, form in STATED_LEADING
+        ),
         assumptions="t > 0, sigma > 0",
         expected="holds",
         symbolic=asymmetry_symbolic,
