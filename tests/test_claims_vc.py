@@ -5,6 +5,8 @@ from __future__ import annotations
 import mpmath
 import pytest
 import sympy as sp
+from hypothesis import example, given
+from hypothesis import strategies as st
 from mpmath import iv
 
 from proofs.claim import Settings, run_claim
@@ -19,6 +21,26 @@ RTOL = 1e-40
 
 BISECTIONS = 200
 """Halvings of the root bracket: 2^-200 relative is below the 50-digit rounding."""
+
+PRINTED_RTOL = 1e-12
+"""Agreement of a counterexample's printed values (mpmath.nstr, 15 significant digits) with a recomputation."""
+
+DIFF_ATOL = 1e-30
+"""mpmath.diff's second derivative at DPS digits (default step ~ 10^(-DPS/3)) is accurate to far better than this."""
+
+PROBE_ATOL = 1e-25
+"""A value evaluated with evalf(30) (30 digits) equals 1 to within this when it is 1."""
+
+MOMENT_WIDTH = 1e-13
+"""Width of exp_moment's enclosure at a point: a few hundred 53-bit ulps (the closed form loses a few bits)."""
+
+MOMENT_DPS = 30
+"""Digits of the quadrature reference for E_n: far beyond the 53-bit enclosure being tested."""
+
+END_OFFSET = mpmath.mpf(10) ** -20
+"""Distance of z from the ends of (0, 1) at which the ratio is compared with its end value: |dr/du| <= eta^2 < 1
+there (r = s^2, 0 < s < 1, ds/du = eta^2 E_1(-eta u) <= eta^2/2), so |r - bound| <= END_OFFSET; DPS digits leave
+30 after the 20 lost to cancellation in the loss near a*."""
 
 FAST = Settings(samples=12, seed=3)
 """Few points: the claims' own numeric checks are exercised, not re-timed."""
@@ -87,8 +109,8 @@ def test_theorem1_as_stated_counterexample_recomputed():
         lhs = _loss(_paper_step(a0, a_star, t, sigma, eta), a_star, t, sigma)
         rhs = (1 - 2 * eta) * _loss(a0, a_star, t, sigma)
         assert abs(lhs - rhs) > vc_discrete.CLEAR_GAP * abs(lhs)
-        assert abs(lhs - mpmath.mpf(example["Loss(a_1)"])) < 1e-12 * lhs
-        assert abs(rhs - mpmath.mpf(example["(1 - 2 eta) Loss(a_0)"])) < 1e-12 * abs(rhs)
+        assert abs(lhs - mpmath.mpf(example["Loss(a_1)"])) < PRINTED_RTOL * lhs
+        assert abs(rhs - mpmath.mpf(example["(1 - 2 eta) Loss(a_0)"])) < PRINTED_RTOL * abs(rhs)
 
 
 def test_second_order_coefficient_matches_numeric_derivative(paper):
@@ -99,8 +121,15 @@ def test_second_order_coefficient_matches_numeric_derivative(paper):
     with mpmath.workdps(DPS):
         for z0 in (mpmath.mpf("0.3"), mpmath.mpf(2), mpmath.mpf(5)):
             numeric = mpmath.diff(lambda h: ratio(z0, h), 0, 2) / 2
-            assert abs(numeric - coefficient.subs(z, z0).evalf(DPS)) < 1e-30
+            assert abs(numeric - coefficient.subs(z, z0).evalf(DPS)) < DIFF_ATOL
     assert paper.vc_ratio_second_order.coeff(eta, 1) == -2
+
+
+def _paper_ratio(z, eta, a_star=0, t=1, sigma=1):
+    """Loss(a_1)/Loss(a_0) of the paper's step from a_0 = a* - log(z)/t, written out independently."""
+    a_star, t, sigma = mpmath.mpf(a_star), mpmath.mpf(t), mpmath.mpf(sigma)
+    a0 = a_star - mpmath.log(z) / t
+    return _loss(_paper_step(a0, a_star, t, sigma, eta), a_star, t, sigma) / _loss(a0, a_star, t, sigma)
 
 
 def test_bounds_are_the_ratio_at_the_ends(paper):
@@ -109,10 +138,10 @@ def test_bounds_are_the_ratio_at_the_ends(paper):
     with mpmath.workdps(DPS):
         for e in ("0.01", "0.5", "0.99"):
             e = mpmath.mpf(e)
-            near_optimum = vc_discrete.ratio_z(1 - mpmath.mpf(10) ** -35, e)
-            far_above = vc_discrete.ratio_z(mpmath.mpf(10) ** -35, e)
-            assert abs(near_optimum - paper.vc_ratio_lower_bound.subs(eta, e).evalf(DPS)) < 1e-30
-            assert abs(far_above - paper.vc_ratio_upper_bound.subs(eta, e).evalf(DPS)) < 1e-30
+            near_optimum = _paper_ratio(1 - END_OFFSET, e)
+            far_above = _paper_ratio(END_OFFSET, e)
+            assert abs(near_optimum - paper.vc_ratio_lower_bound.subs(eta, e).evalf(DPS)) <= END_OFFSET
+            assert abs(far_above - paper.vc_ratio_upper_bound.subs(eta, e).evalf(DPS)) <= END_OFFSET
 
 
 def test_z_critical_against_bisection():
@@ -129,7 +158,7 @@ def test_principal_branch_would_be_trivial(paper):
     from analysis.symbols import eta
 
     principal = paper.vc_z_critical.replace(sp.LambertW, lambda arg, *k: sp.LambertW(arg))
-    assert abs(principal.subs(eta, sp.Rational(1, 3)).evalf(30) - 1) < 1e-25
+    assert abs(principal.subs(eta, sp.Rational(1, 3)).evalf(30) - 1) < PROBE_ATOL
 
 
 def test_log_ratio_is_a_function_of_eta_alone(paper):
@@ -191,7 +220,112 @@ def test_exp_moment_encloses_the_integral(y, n):
         truth = mpmath.quad(lambda s: s**n * mpmath.exp(s * mpmath.mpf(y)), [0, 1])
     enclosure = exp_moment(iv.mpf(y), n)
     assert enclosure.a <= truth <= enclosure.b
-    assert enclosure.delta < 1e-13
+    assert enclosure.delta < MOMENT_WIDTH
+
+
+def _moment(y, n):
+    with mpmath.workdps(MOMENT_DPS):
+        return mpmath.quad(lambda s: s**n * mpmath.exp(s * y), [0, 1])
+
+
+@given(st.floats(-8, 8), st.floats(-8, 8), st.integers(0, 3), st.floats(0, 1))
+@example(-0.5, 0.5, 0, 0.5)  # straddles 0
+@example(-0.125, 0.125, 1, 0.25)  # exactly the series region
+@example(0.1, 0.2, 2, 0.5)  # crosses the series boundary 1/8 from inside
+@example(-0.2, -0.1, 0, 0.5)  # crosses -1/8
+@example(-1e-30, 3.0, 1, 0.0)  # a series end and a closed-form end
+@example(-8.0, 8.0, 3, 0.9)
+def test_exp_moment_encloses_wide_intervals(y1, y2, n, fraction):
+    """E_n at both ends and at interior points of [y1, y2] lies in the enclosure of the whole interval."""
+    low, high = sorted((y1, y2))
+    enclosure = exp_moment(iv.mpf([low, high]), n)
+    with mpmath.workdps(MOMENT_DPS):
+        inside = mpmath.mpf(low) + (mpmath.mpf(high) - mpmath.mpf(low)) * mpmath.mpf(fraction)
+        middle = (mpmath.mpf(low) + mpmath.mpf(high)) / 2
+        for y in (mpmath.mpf(low), mpmath.mpf(high), inside, middle):
+            truth = _moment(y, n)
+            assert enclosure.a <= truth <= enclosure.b, (y, truth, enclosure)
+
+
+def test_interval_function_from_derived_ratio_encloses_it(paper):
+    """The generated interval ratio (exprel -> E_0) contains the mpmath ratio at points, z = 1 included."""
+    from analysis.symbols import eta, z
+    from numerics.rewrites import apply_rules
+    from proofs.interval import interval_function
+
+    f = interval_function(apply_rules(paper.vc_ratio_z), (eta, z))
+    for e, zz in ((0.3, 1.0), (0.99, 0.001), (0.01, 5.0), (0.5, 0.999)):
+        value = f(eta=iv.mpf(e), z=iv.mpf(zz))
+        with mpmath.workdps(DPS):  # the limit (1 - eta)^2 at z = 1 (vc-exact-ratio), else the paper's step
+            truth = _paper_ratio(mpmath.mpf(zz), mpmath.mpf(e)) if zz != 1 else (1 - mpmath.mpf(e)) ** 2
+        assert value.a <= truth <= value.b
+
+
+def test_interval_function_rejects_non_interval_functions():
+    from proofs.interval import interval_function
+
+    x = sp.Symbol("x")
+    with pytest.raises(ValueError, match="interval"):
+        interval_function(sp.sin(x), (x,))
+
+
+def test_centered_form_is_sound_and_tighter():
+    from proofs.interval import centered_form, interval_function
+
+    x, y = sp.symbols("x y")
+    expr = sp.exp(x) - x * y
+    box = {"x": iv.mpf([0.5, 0.75]), "y": iv.mpf([1, 1.25])}
+    centred, natural = centered_form(expr, (x, y))(**box), interval_function(expr, (x, y))(**box)
+    for xx in (0.5, 0.6, 0.75):
+        for yy in (1, 1.1, 1.25):
+            assert centred.a <= mpmath.exp(xx) - xx * yy <= centred.b
+    assert centred.delta < natural.delta
+
+
+@pytest.mark.parametrize(
+    ("key", "check"),
+    [
+        ("vc_ratio_first_order", "first_order_symbolic"),
+        ("second_order_coefficient", "first_order_symbolic"),
+        ("vc_ratio_lower_bound", "above_symbolic"),
+        ("vc_ratio_upper_bound", "above_symbolic"),
+        ("vc_z_critical", "below_symbolic"),
+    ],
+)
+def test_a_wrong_stated_formula_is_not_confirmed(monkeypatch, key, check):
+    """The checks compare the stated formula with the derived one: a changed statement fails them."""
+    from analysis.symbols import eta
+
+    monkeypatch.setitem(vc_discrete.STATED, key, vc_discrete.STATED[key] + eta**3)
+    assert getattr(vc_discrete, check)(FAST).status != "confirmed"
+
+
+def test_statements_are_rendered_from_the_stated_formulas():
+    text = vc_discrete._text
+    stated = vc_discrete.STATED
+    assert text(stated["second_order_coefficient"]) in CLAIMS["theorem1-first-order"].statement
+    assert text(stated["vc_ratio_lower_bound"]) in CLAIMS["vc-above"].statement
+    assert text(stated["vc_ratio_upper_bound"]) in CLAIMS["vc-above"].statement
+    assert text(stated["vc_z_critical"]) in CLAIMS["vc-below"].statement
+    assert sp.latex(stated["vc_z_critical"]) in CLAIMS["vc-below"].latex
+
+
+def test_as_stated_grid_without_a_gap_is_inconclusive(monkeypatch):
+    monkeypatch.setattr(vc_discrete, "CLEAR_GAP", float("inf"))
+    assert vc_discrete.as_stated_numeric(FAST).status == "inconclusive"
+
+
+@pytest.mark.parametrize("claim_id", ["vc-above", "vc-below", "vc-global"])
+def test_inequality_claims_are_interval_certified(claim_id):
+    claim = CLAIMS[claim_id]
+    assert claim.inequality
+    outcome = claim.interval(FAST)
+    assert outcome.status == "confirmed" and outcome.pieces >= 3, outcome
+
+
+def test_z_critical_lies_in_the_interval_box():
+    with mpmath.workdps(DPS):
+        assert 1 < vc_discrete.z_critical(vc_discrete.ETA_BOX[0]) < vc_discrete.Z_MAX
 
 
 def test_removable_singularity_is_covered_not_skipped():

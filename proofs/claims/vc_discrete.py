@@ -14,11 +14,14 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
+from analysis.symbols import eta as _eta
+from analysis.symbols import z as _z
 from proofs import checks
 from proofs.claim import Claim, Outcome, Settings
 
 __all__ = [
     "CLAIMS",
+    "STATED",
     "ABOVE_BOX",
     "AS_STATED_GRID",
     "CLEAR_GAP",
@@ -30,11 +33,45 @@ __all__ = [
     "z_critical",
 ]
 
-ABOVE_BOX = {"eta": (0.01, 0.99), "u": (0.0, 1.0)}
+STATED = {
+    "vc_ratio_first_order": 1 - 2 * _eta,
+    "second_order_coefficient": 2 - _z,
+    "vc_ratio_lower_bound": (1 - _eta) ** 2,
+    "vc_ratio_upper_bound": sp.exp(-2 * _eta),
+    "vc_z_critical": sp.Rational(1, 2) * (1 - 2 / _eta * sp.LambertW(-_eta / 2 * sp.exp(-_eta / 2), -1)),
+}
+"""The formulas the claims state, as SymPy expressions: the statements are rendered from them and the
+checks compare them with the derived results (they are the statements under test, not answers)."""
+
+
+def _latex(expr) -> str:
+    return sp.latex(expr)
+
+
+def _text(expr) -> str:
+    """A formula in the plain-text style of the statements: (1 - eta)^2, exp(-2 eta)."""
+    return sp.sstr(expr).replace("**", "^").replace("*", " ")
+
+
+ETA_BOX = (0.01, 0.99)
+"""The learning rates of every interval certificate (the issue's box for vc-above)."""
+
+ABOVE_BOX = {"eta": ETA_BOX, "u": (0.0, 1.0)}
 """vc-above's certified box: eta and u = 1 - z, closed (u = 0, the optimum, is the removable singularity)."""
 
-ABOVE_INTERIOR = {"eta": (0.01, 0.99), "u": (0.25, 0.75)}
-"""Interior box where the two gaps of vc-above are also enclosed directly (a cross-check of the proof)."""
+ABOVE_EDGE = 1 / 4
+"""The gaps r - (1-eta)^2 (zero at u = 0) and e^{-2 eta} - r (zero at u = 1) are enclosed directly on the box
+minus this edge; on the edge they follow from dr/du > 0, enclosed on the whole closed box."""
+
+GAP_ETA = (0.1, 0.99)
+"""Learning rates of the direct gap enclosures (a cross-check): below 0.1 the gradient's O(1) terms, which cancel
+to O(eta u), cost ~1/eta^2 pieces; dr/du > 0 on all of ETA_BOX is the certificate there."""
+
+Z_MAX = 1000.0
+"""vc-below's box is 1 <= z <= Z_MAX: above z_c(0.01) ~ 729.5 (s(Z_MAX) < -1 is itself enclosed)."""
+
+GLOBAL_EDGE = 1 / 16
+"""vc-global encloses 0 < z' < 1 directly on [GLOBAL_EDGE, 1 - GLOBAL_EDGE]; dz'/dz > 0 covers all of [0, 1]."""
 
 AS_STATED_GRID = {
     "eta": (0.01, 0.05, 0.1, 0.25, 0.5),
@@ -53,7 +90,17 @@ GLOBAL_ETA = (0.05, 0.95)
 """Learning rates of vc-global's numeric runs (the symbolic argument covers all of 0 < eta < 1)."""
 
 GLOBAL_DELTA = 3.0
-"""|a0 - a*| t <= this in the runs, so z0 <= e^3 and the iterates converge within GLOBAL_STEPS."""
+"""|a0 - a*| t <= this in the converging runs, so z0 <= e^3 and the iterates converge within GLOBAL_STEPS."""
+
+GLOBAL_DELTA_FAR = 20.0
+"""Far runs start at a* - d/t, GLOBAL_DELTA < d <= this (z0 <= e^20): they overshoot to z ~ e^{-eta z0}, from where
+recovery takes ~z0 steps, so only their structure (one crossing, monotone, per-step bounds) is checked."""
+
+FAR_STEPS = 40
+"""Steps run per far trajectory (the overshoot happens within the first few)."""
+
+FAR_TRAJECTORIES = 8
+"""Far trajectories per numeric run check."""
 
 CONVERGED = 1e-12
 """A run has converged (and stops) when Loss(a_K)/Loss(a_0) is at or below this; far above the 50-digit floor."""
@@ -62,11 +109,15 @@ TRAJECTORIES = 24
 """Trajectories per numeric run check (each is GLOBAL_STEPS mpmath steps; keeps verify within budget)."""
 
 EXTRA_DIGITS = 30
-"""Digits added to the working precision for iterated runs: a_k - a* shrinks to ~1e-12, and the loss
-(e^{a t} - e^{a* t})^2 loses that many digits to cancellation, with margin for the k roundings."""
+"""Digits added for the log-update runs: Loss(a_k)/Loss(a_0) = c^k >= 1e-40, so e^{a_k t} - e^{a* t} shrinks by
+up to 1e-20 relative and loses ~20 digits to cancellation; 10 more cover the k roundings."""
 
 LOG_STEPS = 20
-"""Steps of the exact log update compared with c^k Loss(a0) (c^k >= 1e-20 over the region)."""
+"""Steps of the exact log update compared with c^k Loss(a0): c = (1 - eta)^2 >= 0.01 at eta <= 0.9, c^20 >= 1e-40."""
+
+ROOT_BRACKET_LOW = 0.25
+"""The independent root search starts at z = 1 + this: f(z) = e^{eta(z-1)} - (2z - 1) < 0 there when z_c - 1 > 1/4
+(true for eta < 1, where z_c > 2.28); otherwise the offset is halved until f < 0 (f'(1) = eta - 2 < 0)."""
 
 CRITICAL_OFFSET = 1e-8
 """Relative offset from z_c at which the ratio is probed on both sides (ratio - 1 ~ 1e-8, far above noise)."""
@@ -141,23 +192,28 @@ def _mp(point):
 
 
 def first_order_symbolic(settings: Settings) -> Outcome:
-    """vc_ratio_first_order = 1 - 2 eta (the paper's rate); sp.series agrees with the derived eta^2 term."""
-    from analysis.symbols import eta, z
+    """The derived first-order ratio and eta^2 coefficient against the stated ones; sp.series agrees."""
+    from analysis.symbols import eta
 
     d = _derived()
     independent = sp.series(d.vc_ratio_z, eta, 0, 3).removeO()
     coefficient = sp.factor(d.vc_ratio_second_order.coeff(eta, 2))
-    outcome = checks.symbolic_zero(
+    return checks.symbolic_zero(
         {
-            "vc_ratio_first_order - (1 - 2 eta)": d.vc_ratio_first_order - (1 - 2 * eta),
+            f"vc_ratio_first_order - ({STATED['vc_ratio_first_order']})": d.vc_ratio_first_order
+            - STATED["vc_ratio_first_order"],
+            f"eta^2 coefficient - ({STATED['second_order_coefficient']})": coefficient
+            - STATED["second_order_coefficient"],
             "series(vc_ratio_z, eta, 3) - vc_ratio_second_order": independent - d.vc_ratio_second_order,
         },
         settings,
-        note=f"eta^2 coefficient {coefficient}",
+        note=f"derived eta^2 coefficient {coefficient}",
     )
-    if coefficient.has(eta) or not coefficient.has(z):
-        return Outcome("symbolic", "inconclusive", f"unexpected eta^2 coefficient {coefficient}")
-    return outcome
+
+
+THIRD_ORDER_GRID = 64
+"""Intervals of the grid on which max |c3(z)| is measured: c3 is a quadratic in z (|c3''| = 2/3), so the grid
+maximum is within (3.75/64)^2/12 < 3e-4 of the true one, far inside REMAINDER_FACTOR's factor 2."""
 
 
 def _third_order_constant(z_range):
@@ -165,7 +221,7 @@ def _third_order_constant(z_range):
     from analysis.symbols import eta, z
 
     c3 = sp.lambdify(z, sp.diff(_derived().vc_ratio_z, eta, 3).subs(eta, 0) / 6, "mpmath")
-    grid = [z_range[0] + (z_range[1] - z_range[0]) * k / 64 for k in range(65)]
+    grid = [z_range[0] + (z_range[1] - z_range[0]) * k / THIRD_ORDER_GRID for k in range(THIRD_ORDER_GRID + 1)]
     return max(abs(c3(mpmath.mpf(v))) for v in grid if v != 1)
 
 
@@ -200,7 +256,7 @@ def first_order_numeric(settings: Settings) -> Outcome:
             worst = max(worst, float(remainder * p["eta"] ** 3))
     return Outcome(
         "numeric", "confirmed",
-        f"|r - (1 - 2 eta + (2 - z) eta^2)| <= {float(bound):.3g} eta^3 at {settings.samples} points"
+        f"|r - ({_text(_derived().vc_ratio_second_order)})| <= {float(bound):.3g} eta^3 at {settings.samples} points"
         f" z in {FIRST_ORDER_Z}, eta in {FIRST_ORDER_ETA}",
         worst_error=worst,
     )
@@ -236,7 +292,8 @@ def as_stated_numeric(settings: Settings) -> Outcome:
                     f" vs (1-2eta) Loss(a_0) = {mpmath.nstr(rhs, 8)} (relative gap {gap:.3g})",
                     worst_error=gap, counterexample=example,
                 )
-    return Outcome("numeric", "confirmed", "no clear counterexample on the grid", worst_error=0.0)
+    # A grid that finds no gap cannot confirm an exact identity over all a_0 and eta.
+    return Outcome("numeric", "inconclusive", "no clear counterexample on the grid")
 
 
 # --- vc-exact-ratio ----------------------------------------------------------------------
@@ -278,62 +335,76 @@ def exact_ratio_numeric(settings: Settings) -> Outcome:
 # --- vc-above ----------------------------------------------------------------------------
 
 
-def above_symbolic(settings: Settings) -> Outcome:
-    """s = 1 - (1 - e^{-eta u})/u, u = 1 - z; ds/du = eta^2 E_1(-eta u) > 0; the bounds are s's end limits."""
+def _ds_du_certificate():
+    """Expressions certifying ds/du = eta^2 E_1(-eta u), u = 1 - z real (either side of the optimum).
+
+    E_1(-eta u) = int_0^1 w e^{-w eta u} dw; SymPy returns it piecewise (u = 0 apart), and s itself is
+    continued at u = 0, so the identity is certified on the generic branch and by the limit at u = 0.
+    """
     from analysis.symbols import eta, z
     from analysis.vc_discrete import signed_root
 
-    d = _derived()
-    u = sp.Symbol("u", positive=True)
+    u = sp.Symbol("u", real=True)
     w = sp.Symbol("w", positive=True)
-    s = signed_root(d.vc_ratio_z).subs(z, 1 - u)
-    moment = sp.integrate(w * sp.exp(-w * eta * u), (w, 0, 1))  # E_1(-eta u): integrand > 0
+    s = signed_root(_derived().vc_ratio_z).subs(z, 1 - u)
+    integrand = w * sp.exp(-w * eta * u)
+    moment = sp.integrate(integrand, (w, 0, 1))
+    generic = moment.args[0][0] if isinstance(moment, sp.Piecewise) else moment
+    at_zero = sp.integrate(integrand.subs(u, 0), (w, 0, 1))
+    expressions = {
+        "ds/du - eta^2 int_0^1 w e^{-w eta u} dw (u != 0)": sp.diff(s, u) - eta**2 * generic,
+        "lim_{u->0} ds/du - eta^2 E_1(0)": sp.limit(sp.diff(s, u), u, 0) - eta**2 * at_zero,
+    }
+    return s, u, expressions, bool(integrand.is_positive)
+
+
+def above_symbolic(settings: Settings) -> Outcome:
+    """ds/du = eta^2 E_1(-eta u) > 0; the derived bounds are s^2's end values and equal the stated ones."""
+    from analysis.symbols import eta
+
+    d = _derived()
+    s, u, expressions, positive = _ds_du_certificate()
+    lower, upper = d.vc_ratio_lower_bound, d.vc_ratio_upper_bound
     outcome = checks.symbolic_zero(
         {
-            "ds/du - eta^2 int_0^1 w e^{-w eta u} dw": sp.diff(s, u) - eta**2 * moment,
-            "s(u -> 0)^2 - vc_ratio_lower_bound": sp.limit(s, u, 0) ** 2 - d.vc_ratio_lower_bound,
-            "s(u = 1)^2 - vc_ratio_upper_bound": s.subs(u, 1) ** 2 - d.vc_ratio_upper_bound,
+            **expressions,
+            "s(u -> 0)^2 - vc_ratio_lower_bound": sp.limit(s, u, 0) ** 2 - lower,
+            "s(u = 1)^2 - vc_ratio_upper_bound": s.subs(u, 1) ** 2 - upper,
+            f"vc_ratio_lower_bound - ({STATED['vc_ratio_lower_bound']})": lower - STATED["vc_ratio_lower_bound"],
+            f"vc_ratio_upper_bound - ({STATED['vc_ratio_upper_bound']})": upper - STATED["vc_ratio_upper_bound"],
         },
         settings,
-        note="s increases in u on [0, 1] from 1 - eta > 0 to e^{-eta}: (1-eta)^2 < r < e^{-2 eta} on 0 < z < 1",
+        note=f"s increases in u on [0, 1] from 1 - eta > 0 to e^-eta: {_text(lower)} < r < {_text(upper)} on 0 < z < 1",
     )
     if outcome.status != "confirmed":
         return outcome
-    lower, upper = d.vc_ratio_lower_bound, d.vc_ratio_upper_bound
+    if not positive:
+        return Outcome("symbolic", "inconclusive", "the integrand of E_1 is not known to be positive")
     if lower.free_symbols != {eta} or upper.free_symbols != {eta}:
         return Outcome("symbolic", "inconclusive", f"bounds {lower}, {upper} are not functions of eta alone")
-    return Outcome("symbolic", "confirmed", f"{lower} < r < {upper}; " + outcome.detail)
+    return Outcome("symbolic", "confirmed", f"{_text(lower)} < r < {_text(upper)}; " + outcome.detail)
 
 
-def _ds_du(eta, u):
-    from proofs.interval import exp_moment
+@lru_cache(maxsize=1)
+def _above_functions():
+    """Interval functions generated from the derived ratio (exprel form, regular at u = 0) in (eta, u)."""
+    from analysis.symbols import eta, z
+    from numerics.rewrites import apply_rules
+    from proofs.interval import centered_form, interval_function, to_exp_moments
 
-    return eta**2 * exp_moment(-eta * u, 1)
-
-
-def _gap_low(eta, u):
-    """(s - (1 - eta))/eta = 1 - E_0(-eta u)."""
-    from proofs.interval import exp_moment
-
-    return 1 - exp_moment(-eta * u, 0)
-
-
-def _gap_high(eta, u):
-    """(e^{-eta} - s)/eta = E_0(-eta u) - E_0(-eta)."""
-    from proofs.interval import exp_moment
-
-    return exp_moment(-eta * u, 0) - exp_moment(-eta, 0)
-
-
-def above_interval(settings: Settings) -> Outcome:
-    """ds/du > 0 on the closed box (u = 0 by Taylor with remainder), and both gaps > 0 inside."""
-    from proofs.interval import enclose
-
-    results = {
-        "ds/du > 0 on eta in [0.01, 0.99], u in [0, 1]": enclose(_ds_du, ABOVE_BOX, lower=0),
-        "(s - (1-eta))/eta > 0 on u in [1/4, 3/4]": enclose(_gap_low, ABOVE_INTERIOR, lower=0),
-        "(e^-eta - s)/eta > 0 on u in [1/4, 3/4]": enclose(_gap_high, ABOVE_INTERIOR, lower=0),
+    d = _derived()
+    u = sp.Symbol("u", real=True)
+    ratio = to_exp_moments(apply_rules(d.vc_ratio_z).subs(z, 1 - u))
+    arguments = (eta, u)
+    return {
+        "dr/du": interval_function(sp.diff(ratio, u), arguments),
+        "r - lower": centered_form(ratio - d.vc_ratio_lower_bound, arguments),
+        "upper - r": centered_form(d.vc_ratio_upper_bound - ratio, arguments),
     }
+
+
+def _interval_outcome(results: dict, note: str = "") -> Outcome:
+    """One Outcome for several enclosures: refuted or undecided by the first that is, else confirmed."""
     pieces = sum(r.pieces for r in results.values())
     for what, result in results.items():
         if result.status == "refuted":
@@ -344,7 +415,25 @@ def above_interval(settings: Settings) -> Outcome:
         if result.status != "certified":
             return Outcome("interval", "inconclusive", f"{what}: undecided on {result.piece}", pieces=pieces)
     detail = "; ".join(f"{what}: {r.pieces} pieces" for what, r in results.items())
-    return Outcome("interval", "confirmed", detail, pieces=pieces)
+    return Outcome("interval", "confirmed", detail + (f"; {note}" if note else ""), pieces=pieces)
+
+
+def above_interval(settings: Settings) -> Outcome:
+    """On the derived ratio r(eta, u): dr/du > 0 on the closed box (u = 0 by E_n's Taylor bound), so with
+    r(0) = lower, r(1) = upper (symbolic) the bounds are strict; the gaps are also enclosed directly."""
+    from proofs.interval import enclose
+
+    f = _above_functions()
+    inner_low = {"eta": GAP_ETA, "u": (ABOVE_EDGE, 1.0)}
+    inner_high = {"eta": GAP_ETA, "u": (0.0, 1.0 - ABOVE_EDGE)}
+    results = {
+        f"dr/du > 0 on eta in {list(ETA_BOX)}, u in [0, 1]": enclose(f["dr/du"], ABOVE_BOX, lower=0),
+        f"r - lower > 0 on eta in {list(GAP_ETA)}, u in [{ABOVE_EDGE}, 1]": enclose(f["r - lower"], inner_low, lower=0),
+        f"upper - r > 0 on eta in {list(GAP_ETA)}, u in [0, {1 - ABOVE_EDGE}]": enclose(
+            f["upper - r"], inner_high, lower=0
+        ),
+    }
+    return _interval_outcome(results, "r increasing from r(u=0) = lower to r(u=1) = upper (symbolic): strict bounds")
 
 
 def above_numeric(settings: Settings) -> Outcome:
@@ -372,7 +461,8 @@ def above_numeric(settings: Settings) -> Outcome:
                 )
     return Outcome(
         "numeric", "confirmed",
-        f"(1-eta)^2 < Loss(a')/Loss(a) < e^(-2 eta) at {settings.samples} points above a*;"
+        f"{_text(d.vc_ratio_lower_bound)} < Loss(a')/Loss(a) < {_text(d.vc_ratio_upper_bound)}"
+        f" at {settings.samples} points above a*;"
         f" worst relative error against r(z, eta) {worst:.2g}",
         worst_error=worst,
     )
@@ -391,21 +481,34 @@ def _lambert_identity(expr):
 
 
 def below_symbolic(settings: Settings) -> Outcome:
-    """z_c solves e^{eta(z-1)} = 2z - 1; there s = -1 (ratio 1); W's argument lies in (-1/e, 0) (branch -1 real)."""
+    """ds/du = eta^2 E_1(-eta u) > 0 for all real u, so s decreases in z from s(1+) = 1 - eta > -1 (eta < 2) to
+    -oo, crossing -1 once, at z_c > 1: there z_c solves e^{eta(z-1)} = 2z - 1; the derived z_c is the stated one."""
     from analysis.symbols import eta, z
     from analysis.vc_discrete import signed_root
 
     d = _derived()
     zc = d.vc_z_critical
     s = signed_root(d.vc_ratio_z)
+    _, _, monotone, positive = _ds_du_certificate()
     residual = _lambert_identity(sp.expand(sp.exp(eta * (zc - 1)) - (2 * zc - 1)))
     on_curve = s.subs(sp.exp(eta * z), sp.exp(eta) * (2 * z - 1))  # e^{eta z} = e^eta (2z - 1) at z_c
+    at_one = sp.limit(s, z, 1, "+")
     outcome = checks.symbolic_zero(
-        {"e^{eta(z_c - 1)} - (2 z_c - 1)": residual, "s + 1 on e^{eta(z-1)} = 2z - 1": on_curve + 1},
+        {
+            **monotone,
+            "e^{eta(z_c - 1)} - (2 z_c - 1)": residual,
+            "s + 1 on e^{eta(z-1)} = 2z - 1": on_curve + 1,
+            f"vc_z_critical - ({STATED['vc_z_critical']})": zc - STATED["vc_z_critical"],
+        },
         settings,
     )
     if outcome.status != "confirmed":
         return outcome
+    limit_far = sp.limit(s, z, sp.oo)
+    x_ = sp.Symbol("x", positive=True)  # 0 < eta < 2 written eta = 2 - x (x in (0, 2)); s(1+) + 1 = 2 - eta
+    margin = sp.simplify((at_one + 1).subs(eta, 2 - x_))
+    if not positive or limit_far != -sp.oo or not margin.is_positive:
+        return Outcome("symbolic", "inconclusive", f"monotone {positive}, s(oo) = {limit_far}, s(1+) + 1 = {margin}")
     (argument,) = {w.args[0] for w in zc.atoms(sp.LambertW)}
     branches = {w.args[1] for w in zc.atoms(sp.LambertW)}
     x = sp.Symbol("x", positive=True)  # -argument = (eta/2) e^{-eta/2} = x e^{-x}, maximal 1/e at x = 1
@@ -415,9 +518,44 @@ def below_symbolic(settings: Settings) -> Outcome:
         return Outcome("symbolic", "inconclusive", f"branch {branches}, maximum at {top}")
     return Outcome(
         "symbolic", "confirmed",
-        f"z_c = {zc}; -W argument = x e^(-x), x = eta/2, max 1/e at x = 1: W_-1 real for 0 < eta < 2; "
+        f"s decreasing in z (E_1 integrand > 0), s(1+) = {_text(sp.simplify(at_one))} > -1, s -> -oo:"
+        " one crossing z_c > 1;"
+        f" z_c = {_text(zc)}; -W argument = x e^(-x), x = eta/2, max 1/e at x = 1: W_-1 real for 0 < eta < 2; "
         + outcome.detail,
     )
+
+
+@lru_cache(maxsize=1)
+def _below_functions():
+    """Interval functions generated from the derived signed root s (exprel form, regular at z = 1)."""
+    from analysis.symbols import eta, z
+    from analysis.vc_discrete import signed_root
+    from numerics.rewrites import apply_rules
+    from proofs.interval import interval_function, to_exp_moments
+
+    s = to_exp_moments(apply_rules(signed_root(_derived().vc_ratio_z)))
+    return {
+        "ds/dz": interval_function(sp.diff(s, z), (eta, z)),
+        "s + 1": interval_function(s + 1, (eta, z)),
+    }
+
+
+def below_interval(settings: Settings) -> Outcome:
+    """ds/dz < 0 on eta in ETA_BOX, 1 <= z <= Z_MAX (z = 1 by E_n's Taylor bound) and s(Z_MAX) < -1: with
+    s(1) = 1 - eta > -1 the crossing of -1 is unique and lies in (1, Z_MAX)."""
+    from proofs.interval import enclose
+
+    f = _below_functions()
+    results = {
+        f"ds/dz < 0 on eta in {list(ETA_BOX)}, z in [1, {Z_MAX:g}]": enclose(
+            f["ds/dz"], {"eta": ETA_BOX, "z": (1.0, Z_MAX)}, upper=0
+        ),
+        f"s(z = {Z_MAX:g}) + 1 < 0 on eta in {list(ETA_BOX)}": enclose(
+            f["s + 1"], {"eta": ETA_BOX, "z": (Z_MAX, Z_MAX)}, upper=0
+        ),
+        f"s(z = 1) + 1 > 0 on eta in {list(ETA_BOX)}": enclose(f["s + 1"], {"eta": ETA_BOX, "z": (1.0, 1.0)}, lower=0),
+    }
+    return _interval_outcome(results, "so ratio < 1 iff z < z_c on the box")
 
 
 def _numeric_root(eta):
@@ -426,7 +564,10 @@ def _numeric_root(eta):
     def f(z):
         return mpmath.exp(eta * (z - 1)) - (2 * z - 1)
 
-    low = 1 + mpmath.mpf(1) / 4 if f(1 + mpmath.mpf(1) / 4) < 0 else 1 + mpmath.mpf(10) ** -6
+    offset = mpmath.mpf(ROOT_BRACKET_LOW)
+    while f(1 + offset) >= 0:
+        offset /= 2
+    low = 1 + offset
     high = 2 * low
     while f(high) <= 0:
         low, high = high, 2 * high
@@ -469,25 +610,91 @@ def below_numeric(settings: Settings) -> Outcome:
 # --- vc-global ---------------------------------------------------------------------------
 
 
-def global_symbolic(settings: Settings) -> Outcome:
-    """z' = z e^{-eta (z - 1)} from vc_step; on 0 < z < 1, log z' = log z + eta (1 - z) < 0 since -log z > 1 - z."""
-    from analysis.symbols import a, a_star, eta, t, z
+@lru_cache(maxsize=1)
+def _z_map():
+    """The derived map z -> z' of one vc_step, as an expression in z and eta (a* = a + log(z)/t substituted)."""
+    from analysis.symbols import a, a_star, t, z
 
-    d = _derived()
-    z_of_a = sp.exp((a_star - a) * t)
-    z_next = sp.exp((a_star - (a + d.vc_step)) * t)
-    h = -sp.log(z) - (1 - z)  # > 0 on (0, 1): h(1) = 0 and h' = 1 - 1/z < 0 there
+    z_next = sp.exp((a_star - (a + _derived().vc_step)) * t).subs(a_star, a + sp.log(z) / t)
+    return sp.simplify(z_next)
+
+
+def global_symbolic(settings: Settings) -> Outcome:
+    """The map z' = g(z) of vc_step: log(z'/z) = eta (1 - z). z > 1: z' < z, and g's only fixed point in z > 0 is 1,
+    so iterates staying above 1 decrease to 1. 0 < z < 1, 0 < eta < 1: z < z' and log z' < log z + 1 - z = -h(z) < 0
+    (h(1) = 0, h' < 0 on (0, 1)), so they stay in (0, 1) and increase to 1: at most one crossing of z = 1 (a = a*)."""
+    from analysis.symbols import eta, z
+
+    g = _z_map()
+    p, q, c = (sp.Symbol(name, positive=True) for name in ("p", "q", "c"))  # z = 1 + p, z = 1 - q, eta = 1 - c
+    log_step = sp.expand_log(sp.log(g / z), force=True)
+    h = -sp.log(z) - (1 - z)
     h_prime = sp.diff(h, z)
     outcome = checks.symbolic_zero(
         {
-            "z' - z e^{-eta(z-1)}": z_next - z_of_a * sp.exp(-eta * (z_of_a - 1)),
+            "log(z'/z) - eta (1 - z)": log_step - eta * (1 - z),
             "h(1)": h.subs(z, 1),
-            "h'(z) - (1 - 1/z)": h_prime - (1 - 1 / z),
+            "h'(z) - (z - 1)/z": h_prime - (z - 1) / z,
+            "log z' - (log z + 1 - z) - (eta - 1)(1 - z)": sp.expand_log(sp.log(g), force=True)
+            - (sp.log(z) + 1 - z) - (eta - 1) * (1 - z),
         },
         settings,
-        note="so for 0 < eta < 1 and 0 < z < 1: z < z' < 1 (monotone to 1); from z > 1, z' < z until one crossing",
     )
-    return outcome
+    if outcome.status != "confirmed":
+        return outcome
+    signs = {
+        "z > 1: log(z'/z) < 0": (eta * (1 - z)).subs(z, 1 + p).is_negative,
+        "0 < z < 1: log(z'/z) > 0": (eta * (1 - z)).subs(z, 1 - q).is_positive,
+        "0 < z < 1: h' < 0": sp.simplify(h_prime.subs(z, 1 / (1 + q))).is_negative,
+        "0 < z < 1, eta < 1: (eta - 1)(1 - z) < 0": ((eta - 1) * (1 - z)).subs({eta: 1 - c, z: 1 - q}).is_negative,
+    }
+    fixed = sp.solve(g.subs(z, p) - p, p)
+    if not all(signs.values()) or fixed != [1] or g.free_symbols != {z, eta}:
+        return Outcome("symbolic", "inconclusive", f"signs {signs}, fixed points {fixed}, z' = {g}")
+    return Outcome(
+        "symbolic", "confirmed",
+        f"z' = {_text(g)}; " + "; ".join(signs) + f"; fixed points of z' in z > 0: {fixed}; " + outcome.detail,
+    )
+
+
+@lru_cache(maxsize=1)
+def _global_functions():
+    """Interval functions generated from the derived map z' (and (z'/z - 1)/(z - 1), regularised by exprel)."""
+    from analysis.symbols import eta, z
+    from numerics.rewrites import apply_rules
+    from proofs.interval import centered_form, interval_function
+
+    g = _z_map()
+    return {
+        "dz'/dz": interval_function(sp.diff(g, z), (eta, z)),
+        "z'": centered_form(g, (eta, z)),
+        "(z'/z - 1)/(z - 1)": interval_function(apply_rules((g - z) / (z * (z - 1))), (eta, z)),
+    }
+
+
+def global_interval(settings: Settings) -> Outcome:
+    """dz'/dz > 0 on [0, 1] with z'(0) = 0, z'(1) = 1 (exact): 0 < z' < 1 on (0, 1); also enclosed directly inside;
+    (z'/z - 1)/(z - 1) < 0 on [1, Z_MAX]: z' < z above 1."""
+    from analysis.symbols import eta, z
+    from proofs.interval import enclose
+
+    g = _z_map()
+    ends = (g.subs(z, 0), g.subs(z, 1))
+    if ends != (0, 1):
+        return Outcome("interval", "inconclusive", f"z'(0), z'(1) = {ends}, not 0, 1 for every eta ({eta})")
+    f = _global_functions()
+    results = {
+        f"dz'/dz > 0 on eta in {list(ETA_BOX)}, z in [0, 1]": enclose(
+            f["dz'/dz"], {"eta": ETA_BOX, "z": (0.0, 1.0)}, lower=0
+        ),
+        f"0 < z' < 1 on z in [{GLOBAL_EDGE}, {1 - GLOBAL_EDGE}]": enclose(
+            f["z'"], {"eta": ETA_BOX, "z": (GLOBAL_EDGE, 1 - GLOBAL_EDGE)}, lower=0, upper=1
+        ),
+        f"(z'/z - 1)/(z - 1) < 0 on z in [1, {Z_MAX:g}]": enclose(
+            f["(z'/z - 1)/(z - 1)"], {"eta": ETA_BOX, "z": (1.0, Z_MAX)}, upper=0
+        ),
+    }
+    return _interval_outcome(results, "z'(0) = 0, z'(1) = 1 exactly")
 
 
 def _trajectory(a0, a_star, t, sigma, eta, update, steps, stop=0):
@@ -502,40 +709,69 @@ def _trajectory(a0, a_star, t, sigma, eta, update, steps, stop=0):
     return losses, sides
 
 
+def _run_violation(losses, sides, lower, upper, tol):
+    """Why a run breaks vc-global's structure (None if it does not): more than one crossing, a crossing from above,
+    a step above a* whose loss ratio leaves [lower, upper] beyond the rounding `tol`."""
+    crossings = sum(1 for x, y in zip(sides, sides[1:]) if x != y)
+    if crossings > 1 or (crossings == 1 and sides[0]):
+        return f"{crossings} crossings of a*, starting {'above' if sides[0] else 'below'}"
+    first_above = sides.index(True) if True in sides else len(sides)
+    after = losses[first_above:]
+    for k, (x, y) in enumerate(zip(after, after[1:])):
+        if x > 0 and not lower * (1 - tol) <= y / x <= upper * (1 + tol):
+            return f"loss ratio {mpmath.nstr(y / x, 8)} above a* (step {first_above + k}) outside the vc-above bounds"
+    return None
+
+
 def global_numeric(settings: Settings) -> Outcome:
-    """Runs from a0 below and above a*: at most one crossing, then strictly decreasing loss; converged."""
+    """Runs from a0 with |a0 - a*| t <= GLOBAL_DELTA converge; far runs from below (up to GLOBAL_DELTA_FAR) overshoot
+    at most once; in both, above a* every step's loss ratio lies within the vc-above bounds."""
     from analysis.symbols import eta as eta_symbol
 
-    upper = sp.lambdify(eta_symbol, _derived().vc_ratio_upper_bound, "mpmath")
-    region = {**{k: REGION[k] for k in ("a_star", "t", "sigma")},
-              "eta": checks.uniform(*GLOBAL_ETA), "delta": checks.uniform(-GLOBAL_DELTA, GLOBAL_DELTA)}
-    worst_final, most_crossings = 0.0, 0
+    d = _derived()
+    lower = sp.lambdify(eta_symbol, d.vc_ratio_lower_bound, "mpmath")
+    upper = sp.lambdify(eta_symbol, d.vc_ratio_upper_bound, "mpmath")
+    common = {**{k: REGION[k] for k in ("a_star", "t", "sigma")}, "eta": checks.uniform(*GLOBAL_ETA)}
+    near = {**common, "delta": checks.uniform(-GLOBAL_DELTA, GLOBAL_DELTA)}
+    far = {**common, "delta": checks.uniform(-GLOBAL_DELTA_FAR, -GLOBAL_DELTA)}
+    tol = mpmath.mpf(checks.mp_rtol(settings.dps))  # an mpf: 1 + tol must not round to 1 in float64
+    near_points = checks.points(checks.draw(near, settings, min(settings.samples, TRAJECTORIES)))
+    far_points = checks.points(checks.draw(far, settings, min(settings.samples, FAR_TRAJECTORIES)))
+    runs = [(point, GLOBAL_STEPS, True) for point in near_points] + [(point, FAR_STEPS, False) for point in far_points]
+    worst_final, most_crossings, overshoot = 0.0, 0, None
     with mpmath.workdps(settings.dps):
-        for point in checks.points(checks.draw(region, settings, min(settings.samples, TRAJECTORIES))):
+        for point, steps, must_converge in runs:
             p = _mp(point)
             a0 = p["a_star"] + p["delta"] / p["t"]
             losses, sides = _trajectory(
-                a0, p["a_star"], p["t"], p["sigma"], p["eta"], vc_update, GLOBAL_STEPS, stop=CONVERGED
+                a0, p["a_star"], p["t"], p["sigma"], p["eta"], vc_update, steps, stop=CONVERGED if must_converge else 0
             )
-            crossings = sum(1 for x, y in zip(sides, sides[1:]) if x != y)
-            first_above = sides.index(True) if True in sides else len(sides)
-            after = losses[first_above:]
-            bound = upper(p["eta"])
-            monotone = all(y < bound * x for x, y in zip(after, after[1:]) if x > 0)
-            final = float(losses[-1] / losses[0]) if losses[0] else 0.0
-            worst_final = max(worst_final, final)
-            most_crossings = max(most_crossings, crossings)
-            if crossings > 1 or (crossings == 1 and sides[0]) or not monotone or not final <= CONVERGED:
+            violation = _run_violation(losses, sides, lower(p["eta"]), upper(p["eta"]), tol)
+            final = float(losses[-1] / losses[0]) if losses[0] and must_converge else 0.0  # far runs: overflows float
+            if must_converge:
+                worst_final = max(worst_final, final)
+                if violation is None and not final <= CONVERGED:
+                    violation = f"Loss(a_K)/Loss(a_0) = {final:.3g} after {steps} steps"
+            elif True in sides and (overshoot is None or p["delta"] < overshoot[0]):
+                overshoot = (point["delta"], point["eta"], mpmath.nstr(losses[-1] / losses[0], 3))
+            most_crossings = max(most_crossings, sum(1 for x, y in zip(sides, sides[1:]) if x != y))
+            if violation is not None:
                 return Outcome(
-                    "numeric", "refuted", "a run crossed a* more than once, rose above a*, or did not converge",
-                    worst_error=final,
-                    counterexample={**point, "crossings": crossings, "Loss(a_K)/Loss(a_0)": final},
+                    "numeric", "refuted", violation, worst_error=final,
+                    counterexample={**point, "Loss(a_K)/Loss(a_0)": final, "why": violation},
                 )
+    far_note = ""
+    if overshoot is not None:
+        far_note = (
+            f"; from a0 - a* = {overshoot[0]:.3g}/t (eta {overshoot[1]:.3g}) the overshoot leaves Loss/Loss(a_0) ="
+            f" {overshoot[2]} after {FAR_STEPS} steps (recovery takes ~e^|delta| steps)"
+        )
     return Outcome(
         "numeric", "confirmed",
-        f"{min(settings.samples, TRAJECTORIES)} runs of {GLOBAL_STEPS} steps, eta in {GLOBAL_ETA}, |a0-a*|t <= "
-        f"{GLOBAL_DELTA}: at most {most_crossings} crossing, loss falls by < e^(-2 eta) a step above a*,"
-        f" worst Loss(a_K)/Loss(a_0) {worst_final:.2g}",
+        f"{min(settings.samples, TRAJECTORIES)} runs of <= {GLOBAL_STEPS} steps, |a0-a*|t <= {GLOBAL_DELTA}, converged"
+        f" (worst Loss(a_K)/Loss(a_0) {worst_final:.2g}); {min(settings.samples, FAR_TRAJECTORIES)} runs of {FAR_STEPS}"
+        f" steps from {GLOBAL_DELTA} < (a*-a0)t <= {GLOBAL_DELTA_FAR}; eta in {GLOBAL_ETA}: at most {most_crossings}"
+        f" crossing, every step above a* within the vc-above bounds" + far_note,
         worst_error=worst_final,
     )
 
@@ -594,8 +830,10 @@ def exact_log_numeric(settings: Settings) -> Outcome:
 CLAIMS = (
     Claim(
         id="theorem1-first-order",
-        statement="The variance-corrected one-step loss ratio is 1 - 2 eta + (2 - z) eta^2 + O(eta^3).",
-        latex=r"\frac{L(a_{k+1})}{L(a_k)} = 1 - 2\eta + (2 - z)\eta^2 + O(\eta^3),\ z = e^{(a^*-a_k)t}",
+        statement=f"The variance-corrected one-step loss ratio is {_text(STATED['vc_ratio_first_order'])}"
+        f" + ({_text(STATED['second_order_coefficient'])}) eta^2 + O(eta^3).",
+        latex=rf"\frac{{L(a_{{k+1}})}}{{L(a_k)}} = {_latex(STATED['vc_ratio_first_order'])}"
+        rf" + \left({_latex(STATED['second_order_coefficient'])}\right)\eta^2 + O(\eta^3),\ z = e^{{(a^*-a_k)t}}",
         assumptions="any a, a*, t > 0, sigma > 0; eta -> 0",
         expected="holds",
         symbolic=first_order_symbolic,
@@ -624,8 +862,10 @@ CLAIMS = (
     ),
     Claim(
         id="vc-above",
-        statement="For a > a* and 0 < eta < 1 the ratio lies strictly between (1 - eta)^2 and e^(-2 eta).",
-        latex=r"a_k > a^*,\ 0<\eta<1 \implies (1-\eta)^2 < \frac{L(a_{k+1})}{L(a_k)} < e^{-2\eta}",
+        statement=f"For a > a* and 0 < eta < 1 the ratio lies strictly between {_text(STATED['vc_ratio_lower_bound'])}"
+        f" and {_text(STATED['vc_ratio_upper_bound'])}.",
+        latex=rf"a_k > a^*,\ 0<\eta<1 \implies {_latex(STATED['vc_ratio_lower_bound'])}"
+        rf" < \frac{{L(a_{{k+1}})}}{{L(a_k)}} < {_latex(STATED['vc_ratio_upper_bound'])}",
         assumptions="0 < z < 1 (a > a*), 0 < eta < 1; interval box eta in [0.01, 0.99], u = 1 - z in [0, 1]",
         expected="holds",
         symbolic=above_symbolic,
@@ -635,24 +875,27 @@ CLAIMS = (
     ),
     Claim(
         id="vc-below",
-        statement="For a < a* the loss decreases iff z < z_c(eta) = (1 - (2/eta) W_{-1}(-(eta/2) e^(-eta/2)))/2;"
-        " the ratio tends to 1 at z_c and exceeds 1 beyond.",
-        latex=r"z > 1:\ L(a_{k+1}) < L(a_k) \iff z < z_c = \tfrac12\left(1 - \tfrac{2}{\eta}"
-        r"W_{-1}\!\left(-\tfrac{\eta}{2}e^{-\eta/2}\right)\right)",
-        assumptions="z > 1 (a < a*), 0 < eta < 1",
+        statement=f"For a < a* the loss decreases iff z < z_c(eta) = {_text(STATED['vc_z_critical'])}"
+        " (W_{-1}: LambertW branch -1); the ratio tends to 1 at z_c and exceeds 1 beyond.",
+        latex=rf"z > 1:\ L(a_{{k+1}}) < L(a_k) \iff z < z_c = {_latex(STATED['vc_z_critical'])}",
+        assumptions="z > 1 (a < a*), 0 < eta < 1; interval box eta in [0.01, 0.99], 1 <= z <= 1000",
         expected="holds",
         symbolic=below_symbolic,
         numeric=below_numeric,
+        interval=below_interval,
+        inequality=True,
     ),
     Claim(
         id="vc-global",
         statement="For 0 < eta < 1 every a_0 converges to a*: after at most one overshoot the iterates stay above a*.",
         latex=r"0<\eta<1:\ a_k \to a^*,\ \#\{k: \operatorname{sign}(a_{k+1}-a^*) \ne \operatorname{sign}(a_k-a^*)\}"
         r" \le 1",
-        assumptions="any a_0, a*, t > 0, sigma > 0, 0 < eta < 1",
+        assumptions="any a_0, a*, t > 0, sigma > 0, 0 < eta < 1; interval box eta in [0.01, 0.99], 0 <= z <= 1000",
         expected="holds",
         symbolic=global_symbolic,
         numeric=global_numeric,
+        interval=global_interval,
+        inequality=True,
     ),
     Claim(
         id="vc-exact-log",
