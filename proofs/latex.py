@@ -7,6 +7,8 @@ derivation objects, the statements from the proofs registry.
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 
 __all__ = [
@@ -118,6 +120,16 @@ def breakable(text: str) -> str:
     'x*\\allowbreak{}y=\\allowbreak{}0'
     """
     return "".join(escape(char) + (r"\allowbreak{}" if char in _BREAK_AFTER else "") for char in text)
+
+
+def prose(text: str) -> str:
+    r"""Plain text escaped as `escape` does, with breaks allowed after * + / = ( so that a formula
+    written in SymPy's notation inside a sentence cannot overrun the line.
+
+    >>> prose("exp(2*t)/2")
+    'exp(\\allowbreak{}2*\\allowbreak{}t)/\\allowbreak{}2'
+    """
+    return re.sub(r"([*+/=(])", r"\1\\allowbreak{}", escape(text))
 
 
 _FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"

@@ -349,11 +349,11 @@ def _statement(latex: str) -> str:
 
 def _claim(claim, result) -> str:
     title = tex.identifier(claim.id) + (" (the paper's statement)" if claim.source == "paper" else "")
-    lines = [tex.escape(claim.statement)] if claim.statement else []
+    lines = [tex.prose(claim.statement)] if claim.statement else []
     if claim.latex:
         lines.append(_statement(claim.latex))
     if claim.assumptions:
-        lines.append("\\emph{Assumptions:} " + tex.escape(claim.assumptions))
+        lines.append("\\emph{Assumptions:} " + tex.prose(claim.assumptions))
     body = "\n".join(lines)
     return tex.environment("claim", body, title, f"claim:{claim.id}") + "\n" + _verdict_paragraph(result)
 
