@@ -48,7 +48,7 @@ def _pyplot():
 def _save(fig, path: Path) -> Path:
     import io
 
-    from proofs.experiment import _atomic_write
+    from proofs.files import atomic_write as _atomic_write
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata=_METADATA)
