@@ -77,9 +77,21 @@ def _save(fig, path: Path) -> Path:
 
 
 def _a_axis(config, n=400):
-    lo = min(min(config.a0), config.a_star) - 1.0
-    hi = max(max(config.a0), config.a_star) + 0.5
+    lo = min(min(config.a0), config.a_star) - 1.0 / config.t
+    hi = max(max(config.a0), config.a_star) + 0.5 / config.t
     return np.linspace(lo, hi, n)
+
+
+PLOT_CEILING = 1e200
+"""Largest magnitude drawn on the log and symlog axes: matplotlib's log transform overflows in exp when the
+data reach toward float64's 1.8e308 (large t); larger values are left out of the curve, not clipped."""
+
+
+def _plottable(values) -> np.ndarray:
+    """`values` with entries beyond `PLOT_CEILING` (or not finite) as nan, which matplotlib leaves out."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(values) <= PLOT_CEILING, values, np.nan)
 
 
 def _landscape(result, path):
@@ -92,7 +104,9 @@ def _landscape(result, path):
     for i, t in enumerate(sorted({c.t / 2, c.t, 2 * c.t})):
         color = f"C{i}"
         loss = derived("loss")(a=a, a_star=c.a_star, t=t, sigma=c.sigma)
-        ax.semilogy(a, loss, color=color, label=f"t = {t:g}")
+        drawn = _plottable(loss)
+        note = "" if np.isfinite(drawn).any() else f" (Loss > {PLOT_CEILING:g}: not drawn)"
+        ax.semilogy(a, drawn, color=color, label=f"t = {t:g}{note}")
         threshold = float(derived("concavity_threshold")(a_star=c.a_star, t=t))
         ax.axvline(threshold, color=color, ls="--", lw=1)
         if t == c.t:
@@ -114,7 +128,7 @@ def _gradient_hessian(result, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, name, label in zip(axes, ("gradient", "hessian"), ("dLoss/da", "d²Loss/da²")):
         f = derived(name)
-        ax.plot(a, f(**{k: values[k] for k in f.arguments}), color="C0")
+        ax.plot(a, _plottable(f(**{k: values[k] for k in f.arguments})), color="C0")
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(c.a_star, color="k", lw=1, ls=":", label="a*")
