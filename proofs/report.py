@@ -666,7 +666,9 @@ def stage_experiments(options: ReportOptions, build_dir: Path):
     experiment = _module("proofs.experiment", ("matplotlib", "scipy"))
     config = options.experiment if options.experiment is not None else experiment.ExperimentConfig(seed=options.seed)
     result = experiment.run(config)
-    target = experiment.write_runs_csv(result, build_dir / "experiments" / "runs.csv")
+    target = build_dir / "experiments" / "runs.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    experiment.write_runs_csv(result, target)  # atomic (proofs.files.atomic_write)
     return config, result, runs_summary(target.read_text())
 
 
