@@ -15,7 +15,12 @@ estimates are sample means of the derived per-sample results (`sample_gradient`,
 `run` iterates an optimiser from a_0 and stops each run with a status:
 
 - ``converged``: Loss(a_k) <= tol * Loss(a_0) (a relative tolerance: by Theorem 1 the
-  variance-corrected rule then needs the same number of steps from every a_0);
+  variance-corrected rule then needs the same number of steps from every a_0) and also
+  |a_k - a*| t <= `FLOW_TOL` (an absolute one: the fitted flow e^{a_k t} within 0.1% of the
+  true one). From a_0 within about ln(1 + FLOW_TOL/sqrt(tol))/t of a* (a* + 2.4/t at the default
+  tol 1e-8, so every a_0 of the paper's comparison) the relative criterion is the stricter one
+  and the equal step counts stay visible; far above a*, where a relative drop of the loss
+  ~ e^{2 a t} says little (vc from a_0 = 200 drops the loss by 1e-8 by a = 190), the absolute one decides;
 - ``diverged``: the step was undefined (nan), or the loss rose in each of the last
   `DIVERGENCE_PATIENCE` steps and exceeds Loss(a_0);
 - ``overflow``: a_{k+1} or its loss and derivatives leave the float64 range;
@@ -49,6 +54,9 @@ __all__ = [
     "STATUSES",
     "DIVERGENCE_PATIENCE",
     "HEADROOM",
+    "FLOW_TOL",
+    "a_bound",
+    "representability_error",
     "sample_x0",
     "derived",
 ]
@@ -63,7 +71,54 @@ HEADROOM = 30.0
 """Room e^30 ~ 1e13 kept below float64's largest exponent for the prefactors (sigma^2, t^2,
 x0^2/sigma^2, eta/t) that multiply e^{2 max(a, a*) t} in the loss, gradient and Hessian."""
 
+FLOW_TOL = 1e-3
+"""Absolute part of ``converged``: |a_k - a*| t <= 1e-3, i.e. the fitted flow e^{a_k t} within 0.1% of
+e^{a* t}; far above float64 rounding of (a - a*) t (~1e-16 |a| t), far below the scale 1 of the flow."""
+
 _LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
+LOG_BUDGET = _LOG_FLOAT_MAX - HEADROOM
+"""ln of the largest value the loss's factors may reach: float64's maximum less `HEADROOM`."""
+
+
+def log_prefactor(t, sigma):
+    """ln of the largest prefactor (sigma^2 t^2) multiplying e^{2 max(a, a*) t} in the loss and its derivatives."""
+    return 2 * np.log(np.maximum(sigma, 1.0)) + 2 * np.log(np.maximum(t, 1.0))
+
+
+def a_bound(t, sigma):
+    """The bound on a and a* below which the loss and its derivatives fit in float64 with `HEADROOM`:
+    2 max(a, a*) t + ln(sigma^2 t^2) < ln(float max) - HEADROOM. It is <= 0 when the prefactor alone
+    uses up the range (`log_prefactor(t, sigma) >= LOG_BUDGET`)."""
+    return (LOG_BUDGET - log_prefactor(t, sigma)) / (2 * np.asarray(t, dtype=float))
+
+
+def representability_error(a0, a_star, t, sigma) -> str | None:
+    """None if the loss at every a_0 (and at a*) fits in float64 with `HEADROOM`, else a message that
+    names first the parameter that breaks it: sigma or t when their prefactor sigma^2 t^2 alone uses
+    up the range, else a_star or a0 (whichever is larger), with t when t > 1 contributes.
+
+    >>> representability_error([500.0], 1.0, 1.0, 1.0).split(" ")[0]
+    'a0'
+    >>> representability_error([0.0], 1.0, 1.0, 1e200).split(" ")[0]
+    'sigma'
+    """
+    a0 = np.atleast_1d(np.asarray(a0, dtype=float))
+    a_star, t, sigma = (float(np.max(v)) for v in (a_star, t, sigma))
+    if 2 * np.log(max(sigma, 1.0)) >= LOG_BUDGET:
+        return f"sigma must be < e^{LOG_BUDGET / 2:.4g} (sigma^2 times the loss's exponential overflows float64)"
+    if log_prefactor(t, sigma) >= LOG_BUDGET:
+        return f"t = {t:g} is too large: t^2 sigma^2 alone overflows float64 (sigma = {sigma:g})"
+    bound = float(a_bound(t, sigma))
+    worst = max(a_star, float(np.max(a0)))
+    if worst < bound:
+        return None
+    name, symbol = ("a_star", "a*") if a_star >= float(np.max(a0)) else ("a0", "a0")
+    overflow = f"e^(2 {symbol} t) would overflow float64"
+    if t <= 1 or worst <= 0:
+        return f"{name} must be < {bound:.6g} at t = {t:g}, sigma = {sigma:g} ({overflow})"
+    return (f"{name} and t: {symbol} = {worst:g} with t = {t:g} is too large ({overflow}); "
+            f"need {symbol} < {bound:.6g} at this t, or t < {LOG_BUDGET / (2 * worst):.4g} at this {symbol}")
+
 
 _CONVERGED, _DIVERGED, _OVERFLOW, _BUDGET = (STATUSES.index(s) for s in ("converged", "diverged", "overflow", "budget"))
 """Small integer status codes used inside the runner loop (indices into `STATUSES`)."""
@@ -176,10 +231,7 @@ class Problem:
             object.__setattr__(self, f.name, np.array(arr, dtype=float).reshape(-1))
         if np.any(self.sigma <= 0):
             raise ValueError("sigma must be > 0")
-        prefactor = 2 * np.log(np.maximum(self.sigma, 1.0)) + 2 * np.log(np.maximum(self.t, 1.0))
-        limit = _LOG_FLOAT_MAX - HEADROOM - prefactor
-        # see _representable: 2 max(a, a*) t < limit, i.e. a and a* below limit / (2 t)
-        object.__setattr__(self, "_bound", limit / (2 * self.t))
+        object.__setattr__(self, "_bound", a_bound(self.t, self.sigma))  # see _representable
 
     def __len__(self) -> int:
         return self.a_star.size
@@ -193,12 +245,18 @@ class Problem:
         return {"a": check("a", a), "a_star": self.a_star, "t": self.t, "sigma": self.sigma, "eta": self.eta}
 
 
-def sample_x0(problem: Problem, batch: int, seed: Sequence[int], step: int) -> np.ndarray:
+def sample_x0(problem: Problem, batch: int, seed: Sequence[int], step: int, rows=None) -> np.ndarray:
     """x0 ~ N(0, sigma^2), shape (n, batch), from the generator seeded by (*seed, step): each step
     a fresh batch, the same for the same seed, and for each run independent of the other runs'
-    progress."""
+    progress. With `rows` (increasing run indices) only those rows, shape (len(rows), batch): the
+    generator fills row after row, so only the first max(rows) + 1 rows are drawn, and row i is
+    the same as in the full draw."""
     rng = np.random.default_rng([*seed, step])
-    return problem.sigma[:, None] * rng.standard_normal((len(problem), batch))
+    if rows is None:
+        return problem.sigma[:, None] * rng.standard_normal((len(problem), batch))
+    rows = np.asarray(rows)
+    drawn = rng.standard_normal((int(rows[-1]) + 1 if rows.size else 0, batch))
+    return problem.sigma[rows, None] * drawn[rows]
 
 
 def _check_batch(batch) -> None:
@@ -485,7 +543,8 @@ def run(
     problem = Problem(*rest)
     n = len(problem)
     if not np.all(_representable(a0, problem)):
-        raise ValueError("a0 must keep the loss within float64 range (e^{2 a0 t} overflows)")
+        for i in np.flatnonzero(~_representable(a0, problem))[:1]:
+            raise ValueError(representability_error(a0[i], problem.a_star[i], problem.t[i], problem.sigma[i]))
 
     codes = np.full(n, _BUDGET, dtype=np.int8)
     stop = np.full(n, steps)
@@ -517,7 +576,7 @@ def run(
         if fused is None:
             x0 = None
             if optimizer.batch is not None:
-                x0 = sample_x0(problem, optimizer.batch, seed, k)[idx]
+                x0 = sample_x0(problem, optimizer.batch, seed, k, rows=idx)
             with np.errstate(over="ignore", invalid="ignore"):
                 a_next, state = optimizer.update(a, state, prob, x0)
         else:
@@ -539,7 +598,8 @@ def run(
                 loss[ok], step[ok] = fused(a_next[ok], sub.a_star, sub.t, sub.sigma, sub.eta)
         ratio = loss / loss_prev
         rises = np.where(ratio > 1, rises + 1, 0)
-        converged = loss <= threshold  # loss is inf where not ok
+        with np.errstate(invalid="ignore"):  # a_next nan or inf where not ok: not converged
+            converged = (loss <= threshold) & (np.abs(a_next - prob.a_star) * prob.t <= FLOW_TOL)
         diverged = (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss)
         if all_ok:
             overflow = None

@@ -4,11 +4,15 @@
 
 - landscape.png: Loss(a) for several t, the concave region shaded and the threshold marked;
 - gradient_hessian.png: dLoss/da and d^2Loss/da^2 against a;
-- loss_curves.png: Loss(a_k)/Loss(a_0) against k (log scale), one panel per a_0, one colour per optimiser;
+- loss_curves.png: Loss(a_k)/Loss(a_0) against k (log scale), one panel per a_0, one colour, line style
+  and marker per optimiser (rules that follow the same path, such as vc, vc-minibatch and undamped
+  Gauss-Newton, stay distinguishable); a panel whose a_0 is a* (Loss(a_0) = 0) says so instead;
 - vc_ratio.png: measured per-step ratios of the variance-corrected rule against the exact ratio in z and
   its bounds (`vc_ratio_lower_bound`, `vc_ratio_upper_bound`, `vc_z_critical` when derived; otherwise
-  the limits of the derived vc_ratio_z at z -> 1 and z -> 0, and no z_c);
-- steps_heatmap.png: steps to the tolerance over (a_0, eta), one panel per optimiser.
+  the limits of the derived vc_ratio_z at z -> 1 and z -> 0, and no z_c), and those of vc-log
+  against its exact constant ratio `vc_log_ratio` when it ran;
+- steps_heatmap.png: steps to the tolerance over (a_0, eta), one panel per optimiser; the column
+  a_0 = a* (0 steps: started at the optimum) is hatched, not coloured as the fastest.
 
 Every curve of theory is a function generated from the derivations.
 """
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["render_all", "FIGURES", "COLORS", "DPI"]
+__all__ = ["render_all", "FIGURES", "COLORS", "STYLES", "DPI"]
 
 FIGURES = ("landscape.png", "gradient_hessian.png", "loss_curves.png", "vc_ratio.png", "steps_heatmap.png")
 DPI = 110
@@ -35,6 +39,21 @@ def _colors() -> dict[str, str]:
 COLORS = _colors()
 """One colour per optimiser, the same in every figure."""
 
+_LINESTYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*")
+
+
+def _styles() -> dict[str, tuple[str, str]]:
+    from numerics.optimizers import OPTIMIZERS
+
+    return {name: (_LINESTYLES[i % len(_LINESTYLES)], _MARKERS[i % len(_MARKERS)]) for i, name in enumerate(OPTIMIZERS)}
+
+
+STYLES = _styles()
+"""(line style, marker) per optimiser: curves that coincide (vc, vc-minibatch, gauss-newton-lm) stay visible."""
+MARKERS_PER_CURVE = 8
+"""Markers drawn along each loss curve: enough to tell the optimisers apart, few enough not to clutter."""
+
 
 def _pyplot():
     import matplotlib
@@ -48,7 +67,7 @@ def _pyplot():
 def _save(fig, path: Path) -> Path:
     import io
 
-    from proofs.experiment import _atomic_write
+    from proofs.files import atomic_write as _atomic_write
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata=_METADATA)
@@ -58,9 +77,21 @@ def _save(fig, path: Path) -> Path:
 
 
 def _a_axis(config, n=400):
-    lo = min(min(config.a0), config.a_star) - 1.0
-    hi = max(max(config.a0), config.a_star) + 0.5
+    lo = min(min(config.a0), config.a_star) - 1.0 / config.t
+    hi = max(max(config.a0), config.a_star) + 0.5 / config.t
     return np.linspace(lo, hi, n)
+
+
+PLOT_CEILING = 1e200
+"""Largest magnitude drawn on the log and symlog axes: matplotlib's log transform overflows in exp when the
+data reach toward float64's 1.8e308 (large t); larger values are left out of the curve, not clipped."""
+
+
+def _plottable(values) -> np.ndarray:
+    """`values` with entries beyond `PLOT_CEILING` (or not finite) as nan, which matplotlib leaves out."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(values) <= PLOT_CEILING, values, np.nan)
 
 
 def _landscape(result, path):
@@ -73,7 +104,9 @@ def _landscape(result, path):
     for i, t in enumerate(sorted({c.t / 2, c.t, 2 * c.t})):
         color = f"C{i}"
         loss = derived("loss")(a=a, a_star=c.a_star, t=t, sigma=c.sigma)
-        ax.semilogy(a, loss, color=color, label=f"t = {t:g}")
+        drawn = _plottable(loss)
+        note = "" if np.isfinite(drawn).any() else f" (Loss > {PLOT_CEILING:g}: not drawn)"
+        ax.semilogy(a, drawn, color=color, label=f"t = {t:g}{note}")
         threshold = float(derived("concavity_threshold")(a_star=c.a_star, t=t))
         ax.axvline(threshold, color=color, ls="--", lw=1)
         if t == c.t:
@@ -95,7 +128,7 @@ def _gradient_hessian(result, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, name, label in zip(axes, ("gradient", "hessian"), ("dLoss/da", "d²Loss/da²")):
         f = derived(name)
-        ax.plot(a, f(**{k: values[k] for k in f.arguments}), color="C0")
+        ax.plot(a, _plottable(f(**{k: values[k] for k in f.arguments})), color="C0")
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(c.a_star, color="k", lw=1, ls=":", label="a*")
@@ -116,12 +149,20 @@ def _loss_curves(result, path):
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False, sharey=True)
     for i, a0 in enumerate(c.a0):
         ax = axes.flat[i]
-        for name, r in result.runs:
-            stop = int(r.stop[i])
-            relative = r.loss[i, : stop + 1] / r.loss[i, 0] if r.loss[i, 0] > 0 else r.loss[i, : stop + 1]
-            ax.semilogy(np.arange(stop + 1), relative, color=COLORS[name], label=f"{name} ({r.status[i]})", lw=1.2)
-        ax.axhline(c.tol, color="k", lw=0.5, ls=":")
+        ax.set_yscale("log")
         ax.set(title=f"a₀ = {a0:g}", xlabel="step k", ylabel="Loss(a_k)/Loss(a₀)")
+        if not result.runs[0][1].loss[i, 0] > 0:  # a_0 = a*: nothing to divide by, nothing to plot on log axes
+            ax.text(0.5, 0.5, "a₀ = a*: Loss(a₀) = 0,\nconverged at step 0", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=8)
+            continue
+        for j, (name, r) in enumerate(result.runs):
+            stop = int(r.stop[i])
+            relative = r.loss[i, : stop + 1] / r.loss[i, 0]
+            linestyle, marker = STYLES[name]
+            every = max(1, stop // MARKERS_PER_CURVE)
+            ax.plot(np.arange(stop + 1), relative, color=COLORS[name], ls=linestyle, marker=marker, ms=3.5,
+                    markevery=(j % every, every), label=f"{name} ({r.status[i]})", lw=1.2)
+        ax.axhline(c.tol, color="k", lw=0.5, ls=":")
         ax.legend(fontsize=6)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
@@ -174,11 +215,16 @@ def _vc_ratio(result, path):
     if z_critical is not None:
         ax.axvline(z_critical(c.eta), color="C4", ls="-.", label="z_c")
     for name, r in result.runs:
-        if name not in ("vc", "vc-minibatch"):
+        if name not in ("vc", "vc-minibatch", "vc-log"):
             continue
         k = np.isfinite(r.ratio)
         z_k = np.exp((c.a_star - r.a[:, :-1][k]) * c.t)
-        ax.scatter(z_k, r.ratio[k], s=10, color=COLORS[name], alpha=0.6, label=f"measured: {name}", zorder=3)
+        ax.scatter(z_k, r.ratio[k], s=10, color=COLORS[name], marker=STYLES[name][1], alpha=0.6,
+                   label=f"measured: {name}", zorder=3)
+        if name == "vc-log":
+            constant = float(derived("vc_log_ratio")(eta=c.eta))
+            ax.axhline(constant, color=COLORS[name], ls=STYLES[name][0], lw=1,
+                       label=f"vc-log exact ratio (1-η)² = {constant:.4g}")
     ax.axvline(1, color="k", lw=0.5, ls=":")
     ax.set_yscale("log")
     ax.set_ylim(RATIO_AXIS)
@@ -189,6 +235,8 @@ def _vc_ratio(result, path):
 
 
 def _heatmap(result, path):
+    from numerics.optimizers import FLOW_TOL
+
     plt = _pyplot()
     s = result.sweep
     names = [n for n, _ in s.grid.optimizers]
@@ -196,6 +244,8 @@ def _heatmap(result, path):
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False, layout="constrained")
     steps = s.steps_to_tol[..., 0, 0].astype(float)
+    at_optimum = [j for j, v in enumerate(s.grid.a0) if v == s.grid.a_star]  # 0 steps: not a speed
+    steps[:, at_optimum, :] = -1
     finite = steps[steps >= 0]
     vmax = max(float(finite.max()), 1.0) if finite.size else 1.0
     cmap = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
@@ -207,11 +257,15 @@ def _heatmap(result, path):
                           extent=(-0.5, len(s.grid.a0) - 0.5, -0.5, len(s.grid.eta) - 0.5))
         ax.set_xticks(range(len(s.grid.a0)), [f"{v:g}" for v in s.grid.a0], fontsize=6, rotation=90)
         ax.set_yticks(range(len(s.grid.eta)), [f"{v:g}" for v in s.grid.eta], fontsize=7)
+        for j in at_optimum:
+            ax.axvspan(j - 0.5, j + 0.5, facecolor="white", edgecolor="k", hatch="//", lw=0.5)
         ax.set(xlabel="a₀", ylabel="η")
         ax.set_title(name, color=COLORS[name])
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
-    fig.suptitle(f"Steps to Loss ≤ {s.grid.tol:g}·Loss(a₀) (grey: diverged, overflow or budget {s.grid.steps})")
+    hatched = "; hatched: a₀ = a*, the start is the optimum" if at_optimum else ""
+    fig.suptitle(f"Steps to Loss ≤ {s.grid.tol:g}·Loss(a₀) and |a - a*| t ≤ {FLOW_TOL:g} "
+                 f"(grey: diverged, overflow or budget {s.grid.steps}{hatched})", fontsize=9)
     fig.colorbar(image, ax=list(axes.flat[: len(names)]), label="steps", shrink=0.8)
     return _save(fig, path)
 

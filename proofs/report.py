@@ -2,7 +2,9 @@
 
 `build(out, options)` runs the stages derive -> verify -> experiments -> figures -> LaTeX -> PDF
 in a temporary directory next to `out` and only then moves the files into `out`, so a failing
-stage leaves an existing report as it was. A stage whose module has not landed (the proofs
+stage leaves an existing report as it was. Installing removes the report-owned files of an earlier
+run that this build did not produce (`OWNED_FILES`, `OWNED_PATTERNS`; see `_install` for the
+guarantee), so the PDF and figures in `out` always belong to its .tex. A stage whose module has not landed (the proofs
 registry, the experiments) is skipped and the document says so: nothing is filled in for it.
 
 Every formula in the article is emitted from `analysis.derive()` through `proofs.formulas`,
@@ -31,6 +33,7 @@ from pathlib import Path
 from proofs import latex as tex
 from proofs.claim import Settings
 from proofs.cli import UsageError
+from proofs.files import atomic_write, check_out, file_mode
 
 __all__ = [
     "TEX_NAME",
@@ -500,14 +503,8 @@ def document(contents: Contents) -> str:
 
 
 def _write(path: Path, data: str | bytes) -> Path:
-    """Write `data` to a temporary name beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    with open(temporary, "wb") as handle:
-        handle.write(payload)
-    os.replace(temporary, path)
-    return path
+    """Write `data` to a temporary name beside `path`, then rename it into place (`proofs.files`)."""
+    return atomic_write(path, data)
 
 
 def _verification_json(verify, results) -> str:
@@ -523,28 +520,51 @@ def _verification_json(verify, results) -> str:
     return json.dumps(strip(json.loads(verify.as_json(results))), indent=2, sort_keys=True) + "\n"
 
 
-def check_out(out: Path) -> None:
-    """UsageError unless `out` is (or can be created as) a writable directory."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(f"--out {out}: {existing} is not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out} is not writable")
+OWNED_FILES = ("formulas.json", "formulas.md", "verification.json", TEX_NAME, PDF_NAME, LOG_NAME,
+               "experiments/runs.csv")
+OWNED_PATTERNS = ("figures/*.png",)
+"""The files a report owns in its directory: an earlier report's copy is removed when a build does not
+produce it again (a PDF after --no-pdf, a figure no longer drawn); any other file is the user's."""
+
+
+def _owned(out: Path) -> set[str]:
+    """The report-owned files present in `out`, as posix paths relative to it."""
+    found = {name for name in OWNED_FILES if (out / name).is_file()}
+    for pattern in OWNED_PATTERNS:
+        found |= {p.relative_to(out).as_posix() for p in out.glob(pattern) if p.is_file()}
+    return found
 
 
 def _install(build_dir: Path, out: Path) -> None:
-    """Move every file of `build_dir` into `out` (one rename each, same file system)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for source in sorted(p for p in build_dir.rglob("*") if p.is_file()):
-        target = out / source.relative_to(build_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source.chmod(0o666 & ~umask)  # temporary files (mkstemp) are private; a report is not
-        os.replace(source, target)
+    """Move every file of `build_dir` into `out`, then remove the owned files of an earlier report
+    that this build did not produce.
+
+    Guarantee: each file is replaced by one rename (same file system), so none is ever partly
+    written; all renames and removals run in one short pass after every stage succeeded, with
+    SIGINT and SIGTERM held back (POSIX) so that an interrupt arrives before the pass or after it,
+    not in the middle. Only a crash of the process or the machine during the pass can leave old
+    and new files mixed. Files the report does not own are never touched.
+    """
+    import signal
+
+    new = sorted(p for p in build_dir.rglob("*") if p.is_file())
+    produced = {p.relative_to(build_dir).as_posix() for p in new}
+    mode = file_mode()
+    for source in new:
+        source.chmod(mode)  # temporary files (mkstemp) are private; a report is not
+        (out / source.relative_to(build_dir)).parent.mkdir(parents=True, exist_ok=True)
+    held = (signal.SIGINT, signal.SIGTERM)
+    can_hold = hasattr(signal, "pthread_sigmask")
+    if can_hold:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        for source in new:
+            os.replace(source, out / source.relative_to(build_dir))
+        for stale in sorted(_owned(out) - produced):
+            (out / stale).unlink(missing_ok=True)
+    finally:
+        if can_hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # --- PDF --------------------------------------------------------------------------------
@@ -648,9 +668,7 @@ def stage_experiments(options: ReportOptions, build_dir: Path):
     result = experiment.run(config)
     target = build_dir / "experiments" / "runs.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".runs.csv.{os.getpid()}.tmp")
-    experiment.write_runs_csv(result, temporary)
-    os.replace(temporary, target)
+    experiment.write_runs_csv(result, target)  # atomic (proofs.files.atomic_write)
     return config, result, runs_summary(target.read_text())
 
 
@@ -795,11 +813,14 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
     engine = find_engine() if options.pdf is not False else None
     if options.pdf is True and engine is None:
         raise ReportError(f"no TeX engine (pdflatex) found; install the Debian packages {TEX_PACKAGES_HINT}")
-    out_parent = out.absolute().parent
-    out_parent.mkdir(parents=True, exist_ok=True)
-    root = out_parent if os.access(out_parent, os.W_OK | os.X_OK) else out
-    root.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=".simplest-node-report-", dir=root))
+    try:
+        out_parent = out.absolute().parent
+        out_parent.mkdir(parents=True, exist_ok=True)
+        root = out_parent if os.access(out_parent, os.W_OK | os.X_OK) else out
+        root.mkdir(parents=True, exist_ok=True)
+        build_dir = Path(tempfile.mkdtemp(prefix=".simplest-node-report-", dir=root))
+    except OSError as error:  # check_out probes this, but the file system may change in between
+        raise UsageError(f"--out {out} is not writable ({error.strerror or error})") from None
     verification = None
     try:
         skipped: dict[str, str] = {}
@@ -855,9 +876,7 @@ def build(out: Path | str, options: ReportOptions = ReportOptions(), progress: P
             progress("PDF", time.perf_counter() - start, f"{pdf.pages} pages")
         files = tuple(sorted(p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()))
         out.mkdir(parents=True, exist_ok=True)
-        _install(build_dir, out)
-        if pdf is not None and (out / LOG_NAME).exists():
-            (out / LOG_NAME).unlink()  # the log of an earlier failed compile no longer applies
+        _install(build_dir, out)  # also removes an earlier report's PDF, log or figures not produced now
         return Summary(out, files, skipped, pdf)
     finally:
         process = getattr(verification, "process", None)

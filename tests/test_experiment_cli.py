@@ -1,6 +1,8 @@
 """The experiment API and the `simplest-node experiment` command: files promised, bytes stable, exit codes."""
 
 import csv
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from numerics.optimizers import VCLog
 from proofs.cli import main
 from proofs.experiment import CSV_COLUMNS, ExperimentConfig, run, write_runs_csv
 
@@ -74,6 +77,13 @@ def test_cli_writes_the_promised_files_and_summary(tmp_path, capsys):
         ["--steps", "0"],
         ["--tol", "2"],
         ["--a0", "1", "--a0-range", "0:1:2"],
+        ["--a0", "500"],
+        ["--sigma", "1e200"],
+        ["--a-star", "400"],
+        ["--t", "500"],
+        ["--a0-range", "0:1:100000000"],
+        ["--steps", "100000000"],
+        ["--a0-range", "0:1:5000", "--steps", "5000"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_before_any_work(argv, tmp_path, capsys):
@@ -89,3 +99,67 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "--sigma" in proc.stderr
+
+
+@pytest.mark.parametrize("argv, option", [(["--a0", "500"], "--a0"), (["--sigma", "1e200"], "--sigma"),
+                                          (["--a-star", "400"], "--a-star"), (["--t", "500"], "--t")])
+def test_float64_range_errors_name_the_option_that_causes_them(argv, option, tmp_path, capsys):
+    assert main(["experiment", *argv, "--out", str(tmp_path / "never")]) == 2
+    head = re.split(r" must |:| = ", capsys.readouterr().err.split("error: ", 1)[1])[0]  # the options it names
+    assert option in head.split(" and ")
+
+
+def _unusable_outs(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    outs = [afile, afile / "sub"]
+    if Path("/proc/self").is_dir():
+        outs.append(Path("/proc/simplest-node-experiment"))
+    return outs
+
+
+def test_unusable_out_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    import proofs.experiment
+
+    def never(*args, **kwargs):
+        raise AssertionError("the experiment ran before --out was checked")
+
+    monkeypatch.setattr(proofs.experiment, "run_experiment", never)
+    for out in _unusable_outs(tmp_path):
+        assert main(["experiment", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "--out" in err
+
+
+def test_user_arguments_shape_the_heat_map():
+    """Centred on a*, spanning the chosen a_0, eta around --eta: --t 120 --a0 0.5,1.5 is representable."""
+    config = ExperimentConfig(t=120.0, a0=(0.5, 1.5), eta=0.3)
+    assert config.heatmap_a0[len(config.heatmap_a0) // 2] == config.a_star
+    assert min(config.heatmap_a0) == 0.5 and max(config.heatmap_a0) == 1.5
+    assert config.eta in config.heatmap_eta and len(config.heatmap_eta) > 1
+
+
+def test_cli_with_large_t_runs(tmp_path, capsys):
+    out = tmp_path / "o"
+    argv = ["experiment", "--optimizers", "gd,vc", "--t", "120", "--a0", "0.5,1.5", "--steps", "20", "--out", str(out)]
+    assert main(argv) == 0
+    assert (out / "runs.csv").is_file()
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    mask = os.umask(0)
+    os.umask(mask)
+    path = write_runs_csv(run(ExperimentConfig(**SMALL)), tmp_path / "runs.csv")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.skipif(not VCLog.available(), reason="vc_log_step not derived")
+def test_vc_log_is_left_out_of_the_defaults_at_large_eta_but_refused_when_asked(tmp_path, capsys):
+    config = ExperimentConfig(eta=1.5)
+    assert "vc-log" not in config.optimizers and "vc" in config.optimizers
+    assert "vc-log" in ExperimentConfig(eta=0.5).optimizers
+    out = tmp_path / "o"
+    assert main(["experiment", "--eta", "1.5", "--a0", "0.5", "--steps", "5", "--out", str(out)]) == 0
+    assert "vc-log left out" in capsys.readouterr().err
+    assert main(["experiment", "--eta", "1.5", "--optimizers", "vc-log", "--out", str(out)]) == 2
+    assert "--eta" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from analysis.symbols import eta as eta_symbol
 from analysis.symbols import z as z_symbol
 from numerics.optimizers import (
     DIVERGENCE_PATIENCE,
+    FLOW_TOL,
     OPTIMIZERS,
     VC,
     Adam,
@@ -25,6 +26,15 @@ from numerics.optimizers import (
 ROUNDING = 1e-12
 """Relative agreement of two float64 evaluations of the same step by different formulas (a few
 ulps per step, contracted, not accumulated, by the convergent iteration)."""
+
+RATIO_AGREEMENT = 1e-9
+"""Relative agreement of a measured loss ratio Loss(a_{k+1})/Loss(a_k) with its derived closed form: each
+loss carries a few ulps, and near a* the loss ~ (a - a*)^2 loses up to ~1e-7 of the digits of a - a* after
+tens of contracting steps; 1e-9 leaves room above that at the step counts used here."""
+SGD_REACH = 1e-3
+"""How close SGD's final a must be to a*: at Loss <= 1e-8 Loss(a_0) and |a - a*| t <= FLOW_TOL = 1e-3."""
+ADAM_FIRST_STEP = 1e-6
+"""|a_1 - a_0| = eta |g|/(|g| + eps) for bias-corrected Adam: relative deviation eps/|g| <= 1e-8/1e-2 here."""
 
 A_STAR, T, SIGMA = 1.0, 1.0, 1.0
 A0_ABOVE = np.array([1.05, 1.5, 2.0, 3.0, 5.0])
@@ -53,7 +63,7 @@ def test_vc_measured_ratio_is_the_derived_exact_ratio(a0):
     r = run(OPTIMIZERS["vc"], a0, eta=0.3, steps=30, tol=1e-12)
     k = np.flatnonzero(np.isfinite(r.ratio[0]))
     theory = derived("vc_ratio")(a=r.a[0, k], a_star=A_STAR, t=T, eta=0.3)
-    np.testing.assert_allclose(r.ratio[0, k], theory, rtol=1e-9)
+    np.testing.assert_allclose(r.ratio[0, k], theory, rtol=RATIO_AGREEMENT)
 
 
 def test_vc_minibatch_variance_follows_the_population_path_exactly():
@@ -72,13 +82,9 @@ def test_vc_minibatch_gradient_with_exact_variance_is_noisy():
     assert not np.allclose(noisy.a[0, 1:], population.a[0, 1:], rtol=1e-3)
 
 
-def _gd_stability_limit():
-    """2 / Loss''(a*): gradient descent's largest stable step at the optimum."""
-    return 2.0 / float(derived("hessian")(a=A_STAR, a_star=A_STAR, t=T, sigma=SIGMA))
-
-
 def test_gd_converges_below_and_diverges_beyond_the_stability_limit():
-    limit = _gd_stability_limit()
+    """The derived gd_learning_rate_max (2 / Loss''(a*)) separates convergence from divergence."""
+    limit = float(derived("gd_learning_rate_max")(a_star=A_STAR, t=T, sigma=SIGMA))
     a0 = A_STAR + np.array([-1e-3, 1e-3])
     stable = run(OPTIMIZERS["gd"], a0, eta=0.9 * limit, steps=2000, tol=1e-8)
     assert set(stable.status) == {"converged"}
@@ -121,7 +127,7 @@ def test_sgd_converges_to_the_optimum_with_multiplicative_noise():
     """Every per-sample gradient vanishes at a*, so SGD with a fixed step still reaches it."""
     r = run(OPTIMIZERS["sgd"], [0.0, 0.5, 1.5], eta=0.05, steps=3000, tol=1e-8, seed=7)
     assert set(r.status) == {"converged"}
-    np.testing.assert_allclose(r.final_a, A_STAR, atol=1e-3)
+    np.testing.assert_allclose(r.final_a, A_STAR, atol=SGD_REACH)
 
 
 def test_sgd_is_deterministic_under_its_seed_and_fresh_each_step():
@@ -138,7 +144,7 @@ def test_adam_first_step_has_length_eta():
     """Bias-corrected Adam: m_hat/sqrt(v_hat) = g/|g| at k = 1, so |a_1 - a_0| = eta (up to eps)."""
     for batch in (None, 8):
         r = run(Adam(batch=batch), [-2.0, 0.0, 2.0], eta=0.1, steps=1, tol=1e-12)
-        np.testing.assert_allclose(np.abs(r.a[:, 1] - r.a[:, 0]), 0.1, rtol=1e-6)
+        np.testing.assert_allclose(np.abs(r.a[:, 1] - r.a[:, 0]), 0.1, rtol=ADAM_FIRST_STEP)
         np.testing.assert_array_equal(np.sign(r.a[:, 1] - r.a[:, 0]), [1, 1, -1])
 
 
@@ -148,8 +154,13 @@ def test_adam_converges_from_both_sides():
 
 
 def test_overflow_is_a_status_not_a_nan():
+    """gd from far above with eta = 1: one huge step lands on the flat plateau far below a*, where the
+    gradient underflows and the run stalls (budget, finite numbers); vc from far below overflows."""
     r = run(OPTIMIZERS["gd"], 6.0, eta=1.0, steps=10, tol=1e-8)
-    assert r.status[0] in ("overflow", "budget", "diverged")
+    assert r.status[0] == "budget"
+    threshold = float(derived("concavity_threshold")(a_star=A_STAR, t=T))
+    assert r.final_a[0] < threshold and np.isfinite(r.final_loss[0])
+    assert np.all(np.isfinite(r.a[0])) and np.all(np.isfinite(r.loss[0]))
     vc = run(OPTIMIZERS["vc"], -700.0, eta=0.5, steps=5, tol=1e-8)
     assert vc.status[0] == "overflow"
     assert np.isfinite(vc.final_a).all() and np.isfinite(vc.final_loss).all()
@@ -194,9 +205,9 @@ def test_vc_log_contracts_by_the_same_factor_from_every_start():
     """The exact variant: the loss ratio is the same constant for every a_0 and every step."""
     r = run(OPTIMIZERS["vc-log"], A0_EVERYWHERE, eta=0.2, steps=40, tol=1e-12)
     ratios = r.ratio[np.isfinite(r.ratio)]
-    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
-    local = float(derived("vc_ratio_local")(eta=0.2))
-    np.testing.assert_allclose(ratios[0], local, rtol=1e-9)
+    np.testing.assert_allclose(ratios, ratios[0], rtol=RATIO_AGREEMENT)
+    exact = float(derived("vc_log_ratio")(eta=0.2))
+    np.testing.assert_allclose(ratios[0], exact, rtol=RATIO_AGREEMENT)
 
 
 def test_vc_log_refused_clearly_until_derived():
@@ -241,3 +252,36 @@ def test_only_stateless_population_optimisers_are_fused():
     for name in ("sgd", "adam", "newton", "vc-minibatch", "gauss-newton-lm"):
         assert _fused(OPTIMIZERS[name]) is None
     assert _fused(VC(variance="exact", batch=8)) is None
+
+
+def test_relative_drop_far_above_is_not_convergence():
+    """vc from a_0 = 200, eta = 1: the loss ~ e^{2 a t} drops by 1e-8 by a = 190; converged needs a near a*."""
+    r = run(OPTIMIZERS["vc"], 200.0, eta=1.0, steps=1000, tol=1e-8)
+    assert r.status[0] == "converged"
+    assert abs(r.final_a[0] - A_STAR) * T <= FLOW_TOL
+    assert r.final_loss[0] <= 1e-8 * r.loss[0, 0]
+
+
+def test_vc_log_takes_equal_steps_from_every_start_of_the_paper_comparison():
+    """Theorem 1 stays visible: near a* the relative criterion decides, the same count from every a_0."""
+    if not VCLog.available():
+        pytest.skip("vc_log_step not derived")
+    r = run(OPTIMIZERS["vc-log"], [-2.0, -1.0, 0.0, 0.5, 1.5, 2.0, 2.5], eta=0.1, steps=1000, tol=1e-8)
+    assert set(r.status) == {"converged"}
+    assert len(set(r.steps_to_tol.tolist())) == 1
+
+
+def test_batches_drawn_for_the_active_runs_are_the_rows_of_the_full_draw():
+    problem = Problem(A_STAR, T, np.array([1.0, 2.0, 0.5, 3.0]), 0.1)
+    full = sample_x0(problem, 5, (4, 2), 7)
+    rows = np.array([1, 2])
+    np.testing.assert_array_equal(sample_x0(problem, 5, (4, 2), 7, rows=rows), full[rows])
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"a_star": 400.0}, "a_star"), ({"sigma": 1e200}, "sigma"), ({"t": 1e200}, "t"), ({"t": 500.0}, "a0 and t")],
+)
+def test_unrepresentable_problems_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        run(OPTIMIZERS["gd"], 0.5 if "t" not in kwargs else 1.5, **kwargs)

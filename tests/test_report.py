@@ -377,3 +377,100 @@ def test_claims_verdicts_and_figures_are_typeset_cleanly(tmp_path):
     assert '"seconds"' not in (tmp_path / "r" / "verification.json").read_text()
     if ENGINE is not None:
         _assert_clean(summary.pdf.log)
+
+
+# --- installing over an earlier report ---------------------------------------------------------
+
+
+def _absent(*args):
+    raise report.StageSkipped("not in this test")
+
+
+def test_a_later_build_removes_the_owned_files_it_did_not_produce(built, tmp_path, monkeypatch):
+    """--no-pdf (or a skipped stage) after a full report: the old PDF and figures go, the user's files stay."""
+    _, out = built
+    existing = tmp_path / "existing"
+    shutil.copytree(out, existing)
+    (existing / report.PDF_NAME).write_bytes(b"%PDF of an earlier .tex")  # whether or not a TeX engine ran
+    (existing / "figures" / "old_figure.png").write_bytes(b"\x89PNG old")
+    (existing / "notes.txt").write_text("the user's")
+    (existing / "figures" / "notes.txt").write_text("the user's too")
+    monkeypatch.setattr(report, "stage_verify", _absent)
+    monkeypatch.setattr(report, "stage_experiments", _absent)
+    summary = report.build(existing, report.ReportOptions(pdf=False), progress=_quiet)
+    left = set(_snapshot(existing))
+    assert left == set(summary.files) | {"notes.txt", "figures/notes.txt"}
+    assert report.PDF_NAME not in left and "experiments/runs.csv" not in left
+    assert not any(name.endswith(".png") for name in left)
+
+
+def test_install_replaces_files_and_removes_stale_ones_in_one_pass(tmp_path):
+    build_dir, out = tmp_path / "build", tmp_path / "out"
+    (build_dir / "figures").mkdir(parents=True)
+    (build_dir / report.TEX_NAME).write_text("new tex")
+    (build_dir / "figures" / "a.png").write_bytes(b"new a")
+    (out / "figures").mkdir(parents=True)
+    (out / report.TEX_NAME).write_text("old tex")
+    (out / report.PDF_NAME).write_bytes(b"old pdf")
+    (out / "figures" / "b.png").write_bytes(b"old b")
+    (out / "mine.pdf").write_bytes(b"user")
+    report._install(build_dir, out)
+    assert _snapshot(out) == {report.TEX_NAME: b"new tex", "figures/a.png": b"new a", "mine.pdf": b"user"}
+    assert {p.stat().st_mode & 0o777 for p in out.rglob("*") if p.is_file() and p.name != "mine.pdf"} == {
+        0o666 & ~_umask()
+    }
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="needs POSIX signal masks")
+def test_an_interrupt_during_install_waits_until_the_pass_is_done(tmp_path, monkeypatch):
+    """SIGINT arriving mid-install is held back: the directory ends all new, never a mix."""
+    import signal
+
+    build_dir, out = tmp_path / "build", tmp_path / "out"
+    build_dir.mkdir()
+    out.mkdir()
+    for name in ("formulas.json", "formulas.md", report.TEX_NAME):
+        (build_dir / name).write_text("new " + name)
+        (out / name).write_text("old " + name)
+    (out / report.PDF_NAME).write_bytes(b"old pdf")
+    replace = os.replace
+    calls = []
+
+    def interrupted_replace(source, target):
+        if not calls:
+            os.kill(os.getpid(), signal.SIGINT)
+        calls.append(target)
+        replace(source, target)
+
+    monkeypatch.setattr(report.os, "replace", interrupted_replace)
+    with pytest.raises(KeyboardInterrupt):
+        report._install(build_dir, out)
+    assert len(calls) == 3
+    names = ("formulas.json", "formulas.md", report.TEX_NAME)
+    assert _snapshot(out) == {name: f"new {name}".encode() for name in names}
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_out_under_proc_is_refused_with_exit_2(capsys):
+    assert main(["report", "--out", "/proc/simplest-node-report", "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err
+
+
+def test_unusable_temporary_directory_is_exit_2_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """The file system can change between the check and the build: still one line, exit 2."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(report.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(report, "check_out", lambda out: None)
+    assert main(["report", "--out", str(tmp_path / "r"), "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not writable" in err

@@ -54,9 +54,9 @@ def test_exit_1_when_a_verdict_differs_from_its_expectation(capsys, monkeypatch)
     "argv, word",
     [
         (["--claim", "no-such-claim"], "no-such-claim"),
-        (["--samples", "0"], "samples"),
-        (["--dps", "5"], "dps"),
-        (["--seed", "-1"], "seed"),
+        (["--samples", "0"], "--samples must be a positive integer"),
+        (["--dps", "5"], "--dps"),
+        (["--seed", "-1"], "--seed"),
         (["--samples", "many"], "samples"),
     ],
 )

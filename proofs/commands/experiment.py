@@ -15,7 +15,9 @@ PROGRESS_AFTER = 1.0
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--optimizers", help="comma-separated names (default: every available optimiser)")
+    parser.add_argument(
+        "--optimizers", help="comma-separated names (default: every available optimiser; vc-log only with eta < 1)"
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--a0", help="comma-separated initial values a_0 (leading minus: --a0=-1,0,2)")
     group.add_argument(
@@ -25,10 +27,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--t", type=float, help="terminal time t > 0 (default 1)")
     parser.add_argument("--sigma", type=float, help="std of x0, > 0 (default 1)")
     parser.add_argument("--eta", type=float, help="learning rate eta > 0 (default 0.1)")
-    parser.add_argument("--steps", type=int, help="step budget per run (default 1000)")
+    parser.add_argument("--steps", type=int, help="step budget per run (default 1000, at most 10^6)")
     parser.add_argument("--batch", type=int, help="minibatch size for sgd, adam, vc-minibatch (default 32)")
     parser.add_argument("--seed", type=int, help="seed of the minibatch samples (default 0)")
-    parser.add_argument("--tol", type=float, help="relative tolerance: stop at Loss <= tol Loss(a_0) (default 1e-8)")
+    parser.add_argument(
+        "--tol",
+        type=float,
+        help="relative tolerance (default 1e-8): a run has converged at Loss <= tol Loss(a_0) and, absolute, "
+        "|a - a*| t <= 1e-3 (FLOW_TOL); the heat map's a_0 and eta are centred on --a-star and --eta",
+    )
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default ./{DEFAULT_OUT})")
 
 
@@ -57,6 +64,10 @@ def _a0_range(text: str) -> tuple[float, ...]:
         raise _usage(f"--a0-range N must be an integer, got {parts[2]!r}") from None
     if n < 1 or hi < lo or (n > 1 and hi == lo):
         raise _usage("--a0-range is empty: need LO < HI and N >= 1 (or LO = HI and N = 1)")
+    from proofs.experiment import MAX_A0
+
+    if n > MAX_A0:
+        raise _usage(f"--a0-range N must be <= {MAX_A0} (more runs are a sweep: numerics.sweep)")
     return tuple(lo + (hi - lo) * i / (n - 1) for i in range(n)) if n > 1 else (lo,)
 
 
@@ -86,10 +97,25 @@ def _config(args):
     try:
         return ExperimentConfig(**fields)
     except ValueError as error:
-        message = str(error)
-        name = message.split(" ", 1)[0].rstrip(":")  # the config names the field first
-        option = "--" + name.replace("_", "-") if name in _FIELDS else name
-        raise _usage(option + message[len(name) :]) from None
+        raise _usage(_option_message(str(error))) from None
+
+
+def _option_message(message: str) -> str:
+    """The config's message with the field names it starts with ("a0 must ...", "a0 and t: ...") as options.
+
+    >>> _option_message("a_star and t: too large")
+    '--a-star and --t: too large'
+    """
+    words = message.split(" ")
+    for i, word in enumerate(words):
+        name = word.rstrip(":")
+        if name in _FIELDS:
+            words[i] = "--" + name.replace("_", "-") + word[len(name) :]
+        elif word != "and":
+            break
+        if word.endswith(":"):
+            break
+    return " ".join(words)
 
 
 class _Progress:
@@ -125,28 +151,40 @@ def _summary(result) -> str:
 def run(args) -> int:
     from pathlib import Path
 
+    from proofs.files import check_out
+
     config = _config(args)  # refuses bad arguments before any work
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise _usage(f"--out {args.out} exists and is not a directory")
+    check_out(out)  # and an unusable output directory
+    if args.optimizers is None and "vc-log" not in config.optimizers:
+        from numerics.optimizers import VCLog
+
+        if VCLog.available():
+            print(f"simplest-node: vc-log left out of the default optimisers at eta = {config.eta:g} >= 1 "
+                  "(name it in --optimizers to be refused explicitly)", file=sys.stderr)
 
     from proofs.experiment import run_experiment, write_runs_csv
 
     progress = _Progress()
     try:
         result = run_experiment(config, progress=progress)
+    except ValueError as error:  # a value the config could not foresee: still the user's, one line
+        raise _usage(_option_message(str(error))) from None
     finally:
         progress.close()
-    written = [write_runs_csv(result, out / "runs.csv")]
     try:
-        import matplotlib  # noqa: F401 - only probing for the optional extra
-    except ImportError:
-        print("simplest-node: matplotlib not installed (pip install 'simplest-node[plot]'): figures skipped",
-              file=sys.stderr)
-    else:
-        from proofs.figures import render_all
+        written = [write_runs_csv(result, out / "runs.csv")]
+        try:
+            import matplotlib  # noqa: F401 - only probing for the optional extra
+        except ImportError:
+            print("simplest-node: matplotlib not installed (pip install 'simplest-node[plot]'): figures skipped",
+                  file=sys.stderr)
+        else:
+            from proofs.figures import render_all
 
-        written += render_all(result, out)
+            written += render_all(result, out)
+    except OSError as error:  # the directory was checked; it changed or filled up during the work
+        raise _usage(f"--out {args.out}: cannot write ({error.strerror or error})") from None
     sys.stdout.write(_summary(result))
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
     return 0

@@ -23,8 +23,10 @@ def run(args) -> int:
 
     try:
         settings = Settings(samples=args.samples, seed=args.seed, dps=args.dps)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    except ValueError as error:  # Settings names the field first ("samples must ..."): name the option
+        name, _, rest = str(error).partition(" ")
+        option = "--" + name if name in ("samples", "seed", "dps") else name
+        raise UsageError(f"{option} {rest}".rstrip()) from None
     for claim_id in args.claim or ():
         if claim_id not in registry.ids():
             raise UsageError(f"unknown claim id {claim_id!r}; known: {', '.join(registry.ids())}")
