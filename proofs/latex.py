@@ -8,7 +8,6 @@ derivation objects, the statements from the proofs registry.
 from __future__ import annotations
 
 import re
-
 import unicodedata
 
 __all__ = [
