@@ -22,6 +22,23 @@ BACKENDS = ("numpy", "mpmath")
 
 _FLOAT_TINY = float(np.finfo(float).tiny)
 
+EXTREME_PREFACTOR = 1e100
+"""Values of sigma, mu, x0, t, eta beyond 1e+-100 are evaluated at high precision: their powers in the
+results (up to sigma^4 t^4) leave float64's range on their own before an exponential rescales them."""
+_PREFACTORS = frozenset({"sigma", "mu", "x0", "t", "eta"})
+
+
+def _has_extreme(v: np.ndarray) -> bool:
+    """Whether any |v| lies beyond EXTREME_PREFACTOR or in (0, 1/EXTREME_PREFACTOR): two reductions,
+    no temporary array, in the usual case of a one-signed argument with no zero."""
+    if v.size == 0:
+        return False
+    lo, hi = float(v.min()), float(v.max())
+    if lo > 0 or hi < 0:  # one sign, no zero: the extremes of |v| are the ends
+        small, large = (lo, hi) if lo > 0 else (-hi, -lo)
+        return large > EXTREME_PREFACTOR or small < 1 / EXTREME_PREFACTOR
+    return True  # mixed signs or zeros: let the element-wise test decide
+
 FALLBACK_DPS = 40
 """Digits for re-evaluating entries whose float64 evaluation over- or underflowed: float64's
 16 digits plus margin for the cancellation of unrewritten forms at extreme arguments."""
@@ -95,7 +112,15 @@ class CompiledFunction:
         if out.shape != shape:
             out = np.broadcast_to(out, shape).copy()
         with np.errstate(invalid="ignore"):
-            bad = ~(np.isfinite(out) & (np.abs(out) >= _FLOAT_TINY))  # nan, inf, 0 and subnormal results
+            magnitude = np.abs(out)
+            if magnitude.size and _FLOAT_TINY <= magnitude.min() and magnitude.max() < np.inf:
+                bad = np.zeros(out.shape, dtype=bool)  # all normal numbers (a nan fails both tests)
+            else:
+                bad = ~(np.isfinite(out) & (magnitude >= _FLOAT_TINY))  # nan, inf, 0 and subnormal results
+            for name, v in zip(self.arguments, values):
+                if name in _PREFACTORS and _has_extreme(v):  # its powers may under/overflow on their own
+                    magnitude = np.abs(v)
+                    bad |= (magnitude > EXTREME_PREFACTOR) | ((magnitude > 0) & (magnitude < 1 / EXTREME_PREFACTOR))
         if bad.any():
             # Over- or underflow somewhere inside float64 (or an exact zero): recompute those
             # entries at high precision and round once, so 0 and inf appear only where exact.
