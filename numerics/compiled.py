@@ -23,21 +23,27 @@ BACKENDS = ("numpy", "mpmath")
 _FLOAT_TINY = float(np.finfo(float).tiny)
 
 EXTREME_PREFACTOR = 1e100
-"""Values of sigma, mu, x0, t, eta beyond 1e+-100 are evaluated at high precision: their powers in the
-results (up to sigma^4 t^4) leave float64's range on their own before an exponential rescales them."""
+"""Arguments of magnitude below 1e-100 (any), or above 1e100 (sigma, mu, x0, t, eta), are evaluated at high
+precision: their powers and products in the results (up to sigma^4 t^4) may leave float64's normal range on
+their own before an exponential rescales them, and a subnormal keeps only a few digits."""
 _PREFACTORS = frozenset({"sigma", "mu", "x0", "t", "eta"})
 
 
-def _has_extreme(v: np.ndarray) -> bool:
-    """Whether any |v| lies beyond EXTREME_PREFACTOR or in (0, 1/EXTREME_PREFACTOR): two reductions,
-    no temporary array, in the usual case of a one-signed argument with no zero."""
+def _extreme(v: np.ndarray, large: float) -> np.ndarray | None:
+    """Mask of |v| > `large` or 0 < |v| < 1/EXTREME_PREFACTOR; None when there is none, found with
+    two reductions and no temporary array for a one-signed argument."""
     if v.size == 0:
-        return False
+        return None
     lo, hi = float(v.min()), float(v.max())
     if lo > 0 or hi < 0:  # one sign, no zero: the extremes of |v| are the ends
-        small, large = (lo, hi) if lo > 0 else (-hi, -lo)
-        return large > EXTREME_PREFACTOR or small < 1 / EXTREME_PREFACTOR
-    return True  # mixed signs or zeros: let the element-wise test decide
+        small, big = (lo, hi) if lo > 0 else (-hi, -lo)
+        if big <= large and small >= 1 / EXTREME_PREFACTOR:
+            return None
+    magnitude = np.abs(v)
+    if magnitude.max() <= large and magnitude.min() >= 1 / EXTREME_PREFACTOR:
+        return None
+    return (magnitude > large) | ((magnitude > 0) & (magnitude < 1 / EXTREME_PREFACTOR))
+
 
 FALLBACK_DPS = 40
 """Digits for re-evaluating entries whose float64 evaluation over- or underflowed: float64's
@@ -118,9 +124,9 @@ class CompiledFunction:
             else:
                 bad = ~(np.isfinite(out) & (magnitude >= _FLOAT_TINY))  # nan, inf, 0 and subnormal results
             for name, v in zip(self.arguments, values):
-                if name in _PREFACTORS and _has_extreme(v):  # its powers may under/overflow on their own
-                    magnitude = np.abs(v)
-                    bad |= (magnitude > EXTREME_PREFACTOR) | ((magnitude > 0) & (magnitude < 1 / EXTREME_PREFACTOR))
+                extreme = _extreme(v, EXTREME_PREFACTOR if name in _PREFACTORS else np.inf)
+                if extreme is not None:  # its powers and products may under/overflow on their own
+                    bad |= extreme
         if bad.any():
             # Over- or underflow somewhere inside float64 (or an exact zero): recompute those
             # entries at high precision and round once, so 0 and inf appear only where exact.
