@@ -27,3 +27,15 @@ def test_readme_names_the_commands_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     test_command = re.search(r"^python -m pip install -q (.*pytest.*)$", ci, flags=re.M).group(1)
     assert f"python -m pip install {test_command}" in (ROOT / "README.md").read_text()
+
+
+def test_readme_verification_excerpt_is_what_verify_computes():
+    from proofs.claim import Settings
+    from proofs.verify import verify
+
+    block = re.search(r"```text\n(id .*?)```", (ROOT / "README.md").read_text(), flags=re.S).group(1)
+    rows = [line.split() for line in block.strip().splitlines()[1:]]
+    results = verify([row[0] for row in rows], Settings())
+    for row, result in zip(rows, results, strict=True):
+        pieces = "-" if result.interval_pieces is None else str(result.interval_pieces)
+        assert (row[0], row[1], row[2], row[4]) == (result.id, result.verdict, result.expected, pieces)
