@@ -16,7 +16,7 @@ from numerics.domain import check
 from numerics.rewrites import apply_rules
 from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
 
-__all__ = ["compile", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
+__all__ = ["compile", "generate", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
 
 BACKENDS = ("numpy", "mpmath")
 
@@ -168,7 +168,9 @@ class CompiledFunction:
         return np.frompyfunc(one, len(arrays), 1)(*arrays)
 
 
-def _lambdify(args, expr, backend):
+def generate(args, expr, backend: str):
+    """lambdify `expr` (or a list of expressions) with CSE and the project's special functions
+    (exprel, Lambert W) mapped for `backend`: the one place those mappings live."""
     return sp.lambdify(args, expr, modules=_MODULES[backend], cse=True)
 
 
@@ -176,8 +178,8 @@ def _lambdify(args, expr, backend):
 def _compile_one(name: str, expr: sp.Basic, backend: str) -> CompiledFunction:
     args = _ordered_arguments(expr)
     rewritten = apply_rules(expr)
-    kernel = _lambdify(args, rewritten, backend)
-    fallback = _lambdify(args, rewritten, "mpmath") if backend == "numpy" else None
+    kernel = generate(args, rewritten, backend)
+    fallback = generate(args, rewritten, "mpmath") if backend == "numpy" else None
     return CompiledFunction(
         name=name,
         backend=backend,

@@ -195,16 +195,14 @@ def _fused(optimizer) -> _Fused | None:
         return None
     import inspect
 
-    import sympy as sp
-
     from analysis import symbols
-    from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
+    from numerics.compiled import generate
 
     rewritten = {f.name: f.expr for f in _compiled().functions}
     outputs = [rewritten["loss"], expression(rewritten)]
     args = (symbols.a, symbols.a_star, symbols.t, symbols.sigma, symbols.eta)
-    kernel = sp.lambdify(args, outputs, [{"exprel": exprel_numpy, "LambertW": lambertw_numpy}, "numpy"], cse=True)
-    fallback = sp.lambdify(args, outputs, [{"exprel": exprel_mpmath, "LambertW": lambertw_mpmath}, "mpmath"], cse=True)
+    kernel = generate(args, outputs, "numpy")
+    fallback = generate(args, outputs, "mpmath")
     return _Fused(kernel, fallback, inspect.getsource(kernel))
 
 
