@@ -314,9 +314,9 @@ def stated_latex(expr: sp.Expr, names: Mapping[sp.Symbol, str] | None = None) ->
     >>> print(stated_latex(sigma**2 * t**2))
     \sigma^{2} t^{2}
     """
-    from proofs.formulas import _SYMBOL_NAMES
+    from proofs.formulas import latex
 
-    return sp.latex(expr, symbol_names={**_SYMBOL_NAMES, **(names or {})})
+    return latex(expr, names)
 
 
 def short(text: str, width: int = 60) -> str:

@@ -47,9 +47,9 @@ _APPROXIMATE = {"gd_ratio_first_order", "vc_ratio_first_order", "vc_ratio_second
 """Results that are truncated expansions in eta: typeset with \approx, not =."""
 
 
-def latex(expr: sp.Basic) -> str:
-    """LaTeX of a derived expression, in the project's symbol names."""
-    return sp.latex(expr, symbol_names=_SYMBOL_NAMES)
+def latex(expr: sp.Basic, names=None) -> str:
+    """LaTeX of a derived expression, in the project's symbol names (`names`: extra symbols' LaTeX)."""
+    return sp.latex(expr, symbol_names={**_SYMBOL_NAMES, **(names or {})})
 
 
 def latex_name(name: str) -> str:

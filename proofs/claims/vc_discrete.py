@@ -45,7 +45,7 @@ checks compare them with the derived results (they are the statements under test
 
 
 def _latex(expr) -> str:
-    return sp.latex(expr)
+    return checks.stated_latex(expr)
 
 
 def _text(expr) -> str:
