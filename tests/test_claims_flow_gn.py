@@ -28,6 +28,15 @@ def test_flow_rate_minus_one_is_refuted(f_mpmath):
     assert outcome.status == "refuted"
 
 
+def test_a_wrongly_stated_rate_is_refuted_by_the_claims_own_checks(monkeypatch):
+    import sympy as sp
+
+    monkeypatch.setattr(theorem1, "STATED_RATE", sp.Integer(-3))
+    symbolic = theorem1.flow_symbolic(FAST)
+    numeric = theorem1.flow_numeric(FAST)
+    assert symbolic.status == "refuted" and numeric.status == "refuted"
+
+
 def test_rk4_integrates_exponential_decay():
     with mpmath.workdps(30):
         y = theorem1._rk4(lambda tau, y: -y, mpmath.mpf(1), mpmath.mpf(1), 200)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import mpmath
+import sympy as sp
 
 from proofs import checks
 from proofs.claim import Claim, Outcome, Settings
 
 __all__ = ["CLAIMS", "FLOW_POINTS", "FLOW_TIME"]
+
+STATED_RATE = sp.Integer(-2)
+"""The stated rate c in dLoss/dtau = c Loss (Theorem 1 in continuous time): the one place it is written;
+the statement is rendered from it and every check compares the derivation with it."""
 
 REGION = {
     "a": checks.uniform(-3.0, 3.0),
@@ -43,11 +48,11 @@ def flow_symbolic(settings: Settings) -> Outcome:
     velocity = -d.gradient / (t**2 * d.terminal_variance)
     return checks.symbolic_zero(
         {
-            "dL/dtau + 2 L": d.gradient * velocity + 2 * d.loss,
+            f"dL/dtau - ({STATED_RATE}) L": d.gradient * velocity - STATED_RATE * d.loss,
             "da/dtau - vc_step/eta": velocity - d.vc_step / eta,
         },
         settings,
-        note="so Loss(a(tau)) = e^{-2 tau} Loss(a(0))",
+        note=f"so Loss(a(tau)) = e^{{{STATED_RATE} tau}} Loss(a(0))",
     )
 
 
@@ -76,9 +81,9 @@ def flow_numeric(settings: Settings) -> Outcome:
         REGION,
         settings,
         lhs=lambda **p: rate(fmp, **p),
-        rhs=lambda **p: -2 * fmp.loss(**p),
+        rhs=lambda **p: int(STATED_RATE) * fmp.loss(**p),
         lhs64=lambda **p: rate(f64, **p),
-        what="dL/dtau = -2 L",
+        what=f"dL/dtau = {STATED_RATE} L",
     )
     if identity.status != "confirmed":
         return identity
@@ -96,7 +101,7 @@ def flow_numeric(settings: Settings) -> Outcome:
 
             a_tau = _rk4(velocity, p["a"], mpmath.mpf(FLOW_TIME), FLOW_STEPS)
             measured = fmp.loss(a=a_tau, **fixed)
-            predicted = mpmath.exp(-2 * FLOW_TIME) * fmp.loss(**p)
+            predicted = mpmath.exp(int(STATED_RATE) * FLOW_TIME) * fmp.loss(**p)
             error = checks.relative_error(measured, predicted)
             if not error <= RK4_RTOL:
                 return Outcome(
@@ -107,7 +112,7 @@ def flow_numeric(settings: Settings) -> Outcome:
                     counterexample={
                         **point,
                         "loss_tau": mpmath.nstr(measured, 20),
-                        "e^-2 loss_0": mpmath.nstr(predicted, 20),
+                        f"e^({STATED_RATE} tau) loss_0": mpmath.nstr(predicted, 20),
                     },
                 )
             worst = max(worst, error)
@@ -115,7 +120,7 @@ def flow_numeric(settings: Settings) -> Outcome:
         "numeric",
         "confirmed",
         f"{identity.detail}; flow integrated (RK4, h = 1/{FLOW_STEPS}) to tau = {FLOW_TIME} from"
-        f" {len(sample['a'])} points: Loss = e^(-2 tau) Loss_0 to {worst:.2g}",
+        f" {len(sample['a'])} points: Loss = e^({STATED_RATE} tau) Loss_0 to {worst:.2g}",
         worst_error=max(identity.worst_error, worst),
     )
 
@@ -124,9 +129,10 @@ CLAIMS = (
     Claim(
         id="theorem1-flow",
         statement="Under the gradient flow of the variance-corrected rule, da/dtau = -Loss'(a)/(t^2 sigma_k^2),"
-        " dLoss/dtau = -2 Loss exactly, so Loss(a(tau)) = e^{-2 tau} Loss(a(0)) for every a(0).",
+        f" dLoss/dtau = {STATED_RATE} Loss exactly, so Loss(a(tau)) = e^{{{STATED_RATE} tau}} Loss(a(0))"
+        " for every a(0).",
         latex=r"\frac{da}{d\tau} = -\frac{\mathcal{L}'(a)}{t^2\sigma_k^2(t)} \implies"
-        r" \frac{d\mathcal{L}}{d\tau} = -2\mathcal{L}",
+        rf" \frac{{d\mathcal{{L}}}}{{d\tau}} = {checks.stated_latex(STATED_RATE)}\,\mathcal{{L}}",
         assumptions="t > 0, sigma > 0",
         expected="holds",
         symbolic=flow_symbolic,
