@@ -290,6 +290,8 @@ def test_centered_form_is_sound_and_tighter():
         ("vc_ratio_lower_bound", "above_symbolic"),
         ("vc_ratio_upper_bound", "above_symbolic"),
         ("vc_z_critical", "below_symbolic"),
+        ("vc_ratio_z", "exact_ratio_symbolic"),
+        ("vc_ratio_local", "exact_ratio_symbolic"),
     ],
 )
 def test_a_wrong_stated_formula_is_not_confirmed(monkeypatch, key, check):
@@ -308,6 +310,7 @@ def test_statements_are_rendered_from_the_stated_formulas():
     assert text(stated["vc_ratio_upper_bound"]) in CLAIMS["vc-above"].statement
     assert text(stated["vc_z_critical"]) in CLAIMS["vc-below"].statement
     assert sp.latex(stated["vc_z_critical"]) in CLAIMS["vc-below"].latex
+    assert text(stated["vc_ratio_z"]) in CLAIMS["vc-exact-ratio"].statement
 
 
 def test_as_stated_grid_without_a_gap_is_inconclusive(monkeypatch):

@@ -39,6 +39,8 @@ STATED = {
     "vc_ratio_lower_bound": (1 - _eta) ** 2,
     "vc_ratio_upper_bound": sp.exp(-2 * _eta),
     "vc_z_critical": sp.Rational(1, 2) * (1 - 2 / _eta * sp.LambertW(-_eta / 2 * sp.exp(-_eta / 2), -1)),
+    "vc_ratio_z": ((_z * sp.exp(_eta) - sp.exp(_eta * _z)) / (sp.exp(_eta) * (_z - 1))) ** 2,
+    "vc_ratio_local": (1 - _eta) ** 2,
 }
 """The formulas the claims state, as SymPy expressions: the statements are rendered from them and the
 checks compare them with the derived results (they are the statements under test, not answers)."""
@@ -313,7 +315,8 @@ def exact_ratio_symbolic(settings: Settings) -> Outcome:
         {
             "vc_ratio - vc_ratio_z(z = e^{(a*-a)t})": d.vc_ratio - d.vc_ratio_z.subs(z, sp.exp((a_star - a) * t)),
             "s - (1 - eta exprel(-eta (1 - z)))": s - exprel_form.subs(u, 1 - z),
-            "vc_ratio_local - (1 - eta)^2": d.vc_ratio_local - (1 - eta) ** 2,
+            "vc_ratio_z - stated closed form": sp.factor(sp.expand(d.vc_ratio_z - STATED["vc_ratio_z"])),
+            "vc_ratio_local - stated limit": d.vc_ratio_local - STATED["vc_ratio_local"],
             "(1 - eta exprel(0))^2 - vc_ratio_local": at_optimum**2 - d.vc_ratio_local,
         },
         settings,
@@ -852,9 +855,10 @@ CLAIMS = (
     ),
     Claim(
         id="vc-exact-ratio",
-        statement="The exact one-step ratio is (z e^eta - e^(eta z))^2 e^(-2 eta)/(z - 1)^2, (1 - eta)^2 at z = 1.",
-        latex=r"\frac{L(a_{k+1})}{L(a_k)} = \left(\frac{z e^{\eta} - e^{\eta z}}{e^{\eta}(z-1)}\right)^2"
-        r" \xrightarrow[z\to1]{} (1-\eta)^2",
+        statement=f"The exact one-step ratio is {_text(STATED['vc_ratio_z'])} in z = exp((a* - a) t),"
+        f" with limit {_text(STATED['vc_ratio_local'])} at z = 1.",
+        latex=rf"\frac{{L(a_{{k+1}})}}{{L(a_k)}} = {_latex(STATED['vc_ratio_z'])}"
+        rf" \xrightarrow[z\to1]{{}} {_latex(STATED['vc_ratio_local'])}",
         assumptions="any a != a*, t > 0, sigma > 0, eta > 0",
         expected="holds",
         symbolic=exact_ratio_symbolic,
