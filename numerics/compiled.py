@@ -16,7 +16,7 @@ from numerics.domain import check
 from numerics.rewrites import apply_rules
 from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
 
-__all__ = ["compile", "generate", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
+__all__ = ["compile", "generate", "high_precision", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
 
 BACKENDS = ("numpy", "mpmath")
 
@@ -27,6 +27,27 @@ EXTREME_PREFACTOR = 1e100
 precision: their powers and products in the results (up to sigma^4 t^4) may leave float64's normal range on
 their own before an exponential rescales them, and a subnormal keeps only a few digits."""
 _PREFACTORS = frozenset({"sigma", "mu", "x0", "t", "eta"})
+
+
+def high_precision(fallback, point, name: str, arguments: tuple[str, ...]):
+    """`fallback` (an mpmath-generated function, of one output or a list of them) at the float64 `point`,
+    at FALLBACK_DPS and then RETRY_DPS digits until every output is finite, rounded to float.
+    ValueError where an output is not real (e.g. a log of a negative number: outside the domain)."""
+    for dps in (FALLBACK_DPS, *RETRY_DPS):
+        with mpmath.workdps(dps):
+            value = fallback(*map(mpmath.mpf, point))
+            outputs = value if isinstance(value, list | tuple) else [value]
+            if all(mpmath.isfinite(v) for v in outputs):
+                break
+    floats = []
+    for v in outputs:
+        if isinstance(v, mpmath.mpc):
+            if v.imag != 0:
+                where = ", ".join(f"{n}={x!r}" for n, x in zip(arguments, point))
+                raise ValueError(f"{name} is not real at {where}: parameters outside its domain")
+            v = v.real
+        floats.append(float(v))
+    return tuple(floats) if isinstance(value, list | tuple) else floats[0]
 
 
 def _extreme(v: np.ndarray, large: float) -> np.ndarray | None:
@@ -133,27 +154,8 @@ class CompiledFunction:
             full = [np.broadcast_to(v, shape) for v in values]
             for index in zip(*np.nonzero(bad)) if out.ndim else [()]:
                 point = [float(v[index]) for v in full]
-                out[index] = self._high_precision(point)
+                out[index] = high_precision(self._fallback, point, self.name, self.arguments)
         return out[()] if out.ndim == 0 else out
-
-    def _high_precision(self, point) -> float:
-        """The value at `point` from the mpmath form, at rising precision until it is finite."""
-        for dps in (FALLBACK_DPS, *RETRY_DPS):
-            with mpmath.workdps(dps):
-                value = self._fallback(*map(mpmath.mpf, point))
-                if mpmath.isfinite(value):
-                    break
-        return self._real(value, point)
-
-    def _real(self, value, point) -> float:
-        """A fallback value as a float; ValueError where the result is not real (e.g. a log of a
-        negative number: the parameters are outside the result's domain)."""
-        if isinstance(value, mpmath.mpc):
-            if value.imag != 0:
-                where = ", ".join(f"{n}={v!r}" for n, v in zip(self.arguments, point))
-                raise ValueError(f"{self.name} is not real at {where}: parameters outside its domain")
-            value = value.real
-        return float(value)
 
     def _call_mpmath(self, kwargs):
         arrays = [np.asarray(kwargs[n], dtype=object) for n in self.arguments]

@@ -159,30 +159,31 @@ def _full(value, shape) -> np.ndarray:
     return np.array(np.broadcast_to(value, shape), dtype=float)
 
 
+_FUSED_ARGUMENTS = ("a", "a_star", "t", "sigma", "eta")
+"""The fused kernels' arguments, in order."""
+
+
 @dataclass(frozen=True)
 class _Fused:
     """Loss(a) and step(a) of a stateless population optimiser, generated together by lambdify with
     cse=True from the rewritten derived results, so they share their common subexpressions. Entries
-    that are not finite in float64 are re-evaluated in mpmath at `FALLBACK_DPS`, as `CompiledFunction`
-    does; the arguments (a, a_star, t, sigma, eta) are float64 arrays of one shape, already validated."""
+    that are not finite in float64 are re-evaluated by `numerics.compiled.high_precision`, as in a
+    `CompiledFunction`; the arguments (a, a_star, t, sigma, eta) are float64 arrays of one shape, already validated."""
 
     kernel: object = field(repr=False)
     fallback: object = field(repr=False)
     source: str = field(repr=False)
 
     def __call__(self, a, a_star, t, sigma, eta) -> tuple[np.ndarray, np.ndarray]:
-        import mpmath
-
-        from numerics.compiled import FALLBACK_DPS
+        from numerics.compiled import high_precision
 
         args = (a, a_star, t, sigma, eta)
         with np.errstate(all="ignore"):
             loss, step = (_full(v, a.shape) for v in self.kernel(*args))
         bad = np.flatnonzero(~(np.isfinite(loss) & np.isfinite(step)))
-        if bad.size:
-            with mpmath.workdps(FALLBACK_DPS):
-                for i in bad:
-                    loss[i], step[i] = (float(v) for v in self.fallback(*(mpmath.mpf(float(v[i])) for v in args)))
+        for i in bad:
+            point = [float(v[i]) for v in args]
+            loss[i], step[i] = high_precision(self.fallback, point, "loss and step", _FUSED_ARGUMENTS)
         return loss, step
 
 
@@ -200,7 +201,7 @@ def _fused(optimizer) -> _Fused | None:
 
     rewritten = {f.name: f.expr for f in _compiled().functions}
     outputs = [rewritten["loss"], expression(rewritten)]
-    args = (symbols.a, symbols.a_star, symbols.t, symbols.sigma, symbols.eta)
+    args = tuple(getattr(symbols, name) for name in _FUSED_ARGUMENTS)
     kernel = generate(args, outputs, "numpy")
     fallback = generate(args, outputs, "mpmath")
     return _Fused(kernel, fallback, inspect.getsource(kernel))
