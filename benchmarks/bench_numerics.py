@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # the project, when not installed
 from _timing import paired_ratio, report, time_call  # noqa: E402
 
 from analysis import derive  # noqa: E402
