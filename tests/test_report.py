@@ -17,7 +17,7 @@ import pytest
 from analysis import Result, derive
 from analysis.derivation import Derivation
 from analysis.symbols import a, eta
-from proofs import report
+from proofs import document, latex, report
 from proofs.claim import Claim, Outcome, Settings
 from proofs.cli import main
 
@@ -111,7 +111,7 @@ def test_document_uses_only_the_basic_packages(built):
     _, out = built
     source = (out / report.TEX_NAME).read_text()
     packages = re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", source)
-    assert sorted(packages) == sorted(report.tex.PACKAGES)
+    assert sorted(packages) == sorted(latex.PACKAGES)
 
 
 def test_document_compiles_without_errors_undefined_references_or_overfull_boxes(built):
@@ -169,7 +169,7 @@ def test_a_result_added_later_gets_its_labelled_equation():
     base = derive()
     extra = Result("zz_added_later", (1 - eta) ** 2 * a, "A result no section lists.")
     extended = Derivation(base.model, (*base.results, extra))
-    source = report.document(report.Contents(derivation=extended))
+    source = document.document(document.Contents(derivation=extended))
     assert "\\label{eq:zz_added_later}" in source and "\\section{Further results}" in source
 
 
