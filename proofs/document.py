@@ -176,7 +176,8 @@ def _model_section(derivation) -> str:
     from proofs.formulas import latex
 
     model = derivation.model
-    ode = rf"\dot{{x}}(s) = {latex(model.dynamics.subs(x, x))},\qquad x(0) = x_0,\qquad {_distribution(model.initial)}"
+    rhs = latex(model.dynamics, {x: "x(s)"})
+    ode = rf"\dot{{x}}(s) = {rhs},\qquad x(0) = x_0,\qquad {_distribution(model.initial)}"
     lines = [
         "The toolkit studies the simplest neural ODE: one-dimensional linear dynamics with a single trained "
         "parameter $a$,",
@@ -220,27 +221,40 @@ def _value(value) -> str:
         return str(value)
 
 
+def _outcome_summary(outcome) -> str:
+    """`numeric confirmed (worst error 2.5e-15)`: a check's kind, status and figures, one phrase."""
+    extra = []
+    if outcome.worst_error is not None:
+        extra.append(f"worst error {outcome.worst_error:.1e}")
+    if outcome.pieces is not None:
+        extra.append(f"{outcome.pieces} interval pieces")
+    return f"{outcome.kind} {outcome.status}" + (f" ({', '.join(extra)})" if extra else "")
+
+
 def _verdict_paragraph(result) -> str:
+    """The computed verdict under its claim, each check's status, the counterexample if one was found."""
     if result is None:
         return "\\emph{Verdict not computed: the verification stage did not run.}"
     agree = "as expected" if result.ok else "\\textbf{differs from the expected verdict}"
+    checks = "; ".join(_outcome_summary(outcome) for outcome in result.outcomes)
     lines = [
-        f"\\emph{{Verdict:}} \\textbf{{{result.verdict}}} (expected: {result.expected}; {agree}).",
-        "\\begin{description}",  # not itemize: its bullet needs the TS1 fonts a basic installation lacks
+        f"\\emph{{Verdict:}} \\textbf{{{result.verdict}}} (expected: {result.expected}; {agree}). "
+        f"Checks: {checks}; what each evaluated is in Appendix~\\ref{{check:{result.id}}}."
     ]
-    for outcome in result.outcomes:
-        extra = []
-        if outcome.worst_error is not None:
-            extra.append(f"worst error {outcome.worst_error:.2e}")
-        if outcome.pieces is not None:
-            extra.append(f"{outcome.pieces} interval pieces")
-        tail = f" ({', '.join(extra)})" if extra else ""
-        lines.append(f"\\item[{outcome.kind}] {outcome.status}{tail}: {tex.breakable(outcome.detail)}")
-    lines.append("\\end{description}")
     if result.counterexample:
         pairs = "; ".join(f"{k} = {_value(v)}" for k, v in sorted(result.counterexample.items(), key=str))
         lines.append("\\emph{Counterexample:} " + tex.breakable(pairs) + ".")
-    return "\n".join(lines)
+    return "\n\n".join(lines)
+
+
+def _check_details(result) -> str:
+    """What each check of a claim evaluated, as the check reported it."""
+    lines = ["\\begin{description}"]  # not itemize: its bullet needs the TS1 fonts a basic installation lacks
+    for outcome in result.outcomes:
+        lines.append(f"\\item[{outcome.kind}] {outcome.status}: {tex.breakable(outcome.detail)}")
+    lines.append("\\end{description}")
+    title = f"\\texorpdfstring{{{tex.identifier(result.id)}}}{{{result.id}}}"
+    return f"\\subsection{{{title}}}\\label{{check:{result.id}}}\n" + "\n".join(lines)
 
 
 def _statement(latex: str) -> str:
@@ -284,47 +298,53 @@ def _section_body(section: Section, contents: Contents, result_names, claim_ids)
 
 
 def _experiments_section(contents: Contents) -> str:
-    parts = [
+    intro = [
         "The optimisers of \\texttt{proofs.experiment} run on the model from several initialisations; "
         "every run's history is in \\texttt{experiments/runs.csv} next to this document."
     ]
+    floats, notes = [], []
     if contents.experiment_config is None:
-        parts = [_not_generated("The experiments did not run.", contents.skipped.get("experiments", "skipped"))]
-    else:
+        intro = []
+        notes.append(_not_generated("The experiments did not run.", contents.skipped.get("experiments", "skipped")))
+    elif dataclasses.is_dataclass(contents.experiment_config):
         config = contents.experiment_config
-        if dataclasses.is_dataclass(config):
-            rows = [
-                (tex.identifier(f.name), tex.breakable(_config_value(getattr(config, f.name))))
-                for f in dataclasses.fields(config)
-            ]
-            parts.append(
-                "The configuration of the runs:\n" + tex.tabular("lp{0.6\\linewidth}", ("field", "value"), rows)
-            )
+        rows = [
+            (tex.identifier(f.name), tex.breakable(_config_value(getattr(config, f.name))))
+            for f in dataclasses.fields(config)
+        ]
+        intro.append("Table~\\ref{tab:config} lists their configuration.")
+        caption = f"The experiment configuration (\\texttt{{{tex.escape(type(config).__name__)}}})."
+        floats.append(tex.tabular("lp{0.6\\linewidth}", ("field", "value"), rows, caption, "tab:config"))
     if contents.runs_summary is not None:
         a0s, rows = contents.runs_summary
         words = sorted({cell for row in rows for cell in row[1:] if cell and not cell.isdigit()})
         short = {word: word[:3] + "." for word in words}  # status words abbreviated so eight columns fit
         legend = "; ".join(f"{short[word]} {tex.escape(word)}" for word in words)
-        parts.append(
-            "Steps each optimiser took to reach the tolerance from each initialisation $a_0$, or how the run "
-            "ended"
+        intro.append("Table~\\ref{tab:steps} summarises \\texttt{runs.csv}.")
+        caption = (
+            "Steps each optimiser took to reach the tolerance from each initialisation $a_0$, or how the run ended"
             + (f" ({legend})" if legend else "")
-            + "; from \\texttt{runs.csv}:\n"
-            + tex.tabular(
+            + "."
+        )
+        floats.append(
+            tex.tabular(
                 "l" + "r" * len(a0s),
                 ("optimiser \\quad $a_0$:", *(f"${a0}$" for a0 in a0s)),
                 [(tex.escape(row[0]), *(tex.escape(short.get(cell, cell)) for cell in row[1:])) for row in rows],
+                caption,
+                "tab:steps",
             )
         )
     if contents.figures is None:
-        parts.append(_not_generated("No figure was rendered.", contents.skipped.get("figures", "skipped")))
+        notes.append(_not_generated("No figure was rendered.", contents.skipped.get("figures", "skipped")))
     elif contents.figures:
         refs = ", ".join(f"\\ref{{fig:{Path(p).stem}}}" for p in contents.figures)
-        parts.append(f"Figures {refs} are rendered by \\texttt{{proofs.figures.render\\_all}} from these runs.")
+        intro.append(f"Figures {refs} are rendered by \\texttt{{proofs.figures.render\\_all}} from these runs.")
         for path in contents.figures:
             stem = Path(path).stem
             caption = contents.captions.get(stem) or f"\\texttt{{{tex.escape(stem)}}}, from the experiment runs."
-            parts.append(tex.figure(path, caption, f"fig:{stem}"))
+            floats.append(tex.figure(path, caption, f"fig:{stem}"))
+    parts = ([" ".join(intro)] if intro else []) + notes + floats
     return tex.section("Experiments", "sec:experiments", "\n\n".join(parts))
 
 
@@ -357,15 +377,66 @@ def _verification_section(contents: Contents) -> str:
         for r in results
     ]
     intro = (
-        f"{len(results)} claims checked; {agree} of {len(results)} verdicts equal the expected verdict. "
-        f"Numeric checks used {settings.samples} random points per claim (seed {settings.seed}) in float64 "
-        f"and in mpmath at {settings.dps} digits; a verdict is computed from the outcomes of the checks: "
-        "refuted when one finds a counterexample, holds when all confirm."
+        f"{len(results)} claims checked (Table~\\ref{{tab:verification}}); {agree} of {len(results)} verdicts "
+        "equal the expected verdict. "
+        f"The numeric checks ran with {settings.samples} random points per sampled check (seed {settings.seed}), "
+        f"in float64 and in mpmath at {settings.dps} digits; Appendix~\\ref{{sec:checks}} says what each check "
+        "evaluated. A verdict is computed from the outcomes of the checks: refuted when one finds a "
+        "counterexample, holds when all confirm, inconclusive otherwise."
     )
     table = tex.tabular(
-        "p{0.3\\linewidth}lllrl", ("claim", "verdict", "expected", "worst error", "pieces", "agrees"), rows
+        "p{0.3\\linewidth}lllrl",
+        ("claim", "verdict", "expected", "worst error", "pieces", "agrees"),
+        rows,
+        "Every claim's computed verdict against the expected one, with the worst numeric error and the number "
+        "of interval pieces that certified it.",
+        "tab:verification",
     )
-    return tex.section("Verification", "sec:verification", intro + "\n\n" + table)
+    # \clearpage: the figures above float out first, so the table stays with its section
+    return "\\clearpage\n" + tex.section("Verification", "sec:verification", intro + "\n\n" + table)
+
+
+def _checks_appendix(contents: Contents) -> str:
+    """Appendix: every claim's checks with what they evaluated, as the checks reported it."""
+    if contents.results is None:
+        return ""
+    body = "\n\n".join(_check_details(result) for result in contents.results)
+    return "\\appendix\n" + tex.section("The checks in detail", "sec:checks", body)
+
+
+def _abstract(contents: Contents) -> str:
+    """What was derived and checked, and the verdicts on the paper's own statements, counted from the results."""
+    derivation = contents.derivation
+    parts = [
+        f"This article is generated by \\texttt{{simplest-node report}}: {len(derivation)} results derived by "
+        "SymPy from the ODE and the distribution of the initial state"
+        + (", claims not checked in this build" if contents.results is None else "")
+        + (", experiments with figures." if contents.figures else ", no experiment figures in this build.")
+    ]
+    if contents.results is not None:
+        source = {c.id: c.source for c in contents.claims}
+        paper = [r for r in contents.results if source.get(r.id) == "paper"]
+        by_verdict = {v: [r.id for r in paper if r.verdict == v] for v in ("holds", "refuted", "inconclusive")}
+        words = {"holds": ("holds", "hold"), "refuted": ("is refuted as stated", "are refuted as stated")}
+        counts = ", ".join(
+            f"{len(ids)} {words.get(verdict, (verdict, verdict))[len(ids) != 1]}"
+            + (f" ({', '.join(tex.identifier(i) for i in ids)})" if verdict != "holds" else "")
+            for verdict, ids in by_verdict.items()
+            if ids
+        )
+        parts.append(
+            f"{len(contents.results)} claims are checked symbolically, numerically and, where they are "
+            f"inequalities, by interval arithmetic. Of the paper's {len(paper)} statements: {counts}; the other "
+            f"{len(contents.results) - len(paper)} claims state what holds exactly in their place."
+        )
+        differ = [r.id for r in contents.results if not r.ok]
+        if differ:
+            parts.append(
+                "\\textbf{Verdicts that differ from the expected ones:} "
+                + ", ".join(tex.identifier(i) for i in differ)
+                + "."
+            )
+    return " ".join(parts)
 
 
 def document(contents: Contents) -> str:
@@ -384,16 +455,10 @@ def document(contents: Contents) -> str:
         body.append(tex.section(further.title, "sec:further", text))
     body.append(_experiments_section(contents))
     body.append(_verification_section(contents))
-    abstract = (
-        f"Generated by \\texttt{{simplest-node report}}: {len(derivation)} results derived by SymPy from the "
-        "ODE and the distribution of the initial state"
-        + (
-            f", {len(contents.results)} claims checked symbolically, numerically and by interval arithmetic"
-            if contents.results is not None
-            else ", claims not checked in this build"
-        )
-        + (", experiments with figures." if contents.figures else ", no experiment figures in this build.")
-    )
+    body.append(_checks_appendix(contents))
     return tex.article(
-        "The simplest neural ODE: derivations and verified claims", abstract, "\n".join(body), (("claim", "Claim"),)
+        "The simplest neural ODE: derivations and verified claims",
+        _abstract(contents),
+        "\n".join(part for part in body if part),
+        (("claim", "Claim"),),
     )

@@ -12,10 +12,13 @@ import unicodedata
 
 __all__ = [
     "PACKAGES",
+    "MEASURE",
     "escape",
     "identifier",
     "breakable",
+    "prose",
     "display",
+    "split_list",
     "unnumbered",
     "environment",
     "section",
@@ -131,6 +134,14 @@ def prose(text: str) -> str:
     return re.sub(r"([*+/=(])", r"\1\\allowbreak{}", escape(text))
 
 
+MEASURE = (
+    r"\setlength{\textwidth}{\dimexpr\paperwidth-2.5in\relax}",
+    r"\setlength{\oddsidemargin}{0.25in}",
+    r"\setlength{\evensidemargin}{0.25in}",
+)
+"""A 1.25in margin each side (the class's default measure is too narrow for multi-panel figures and
+long displays); set with plain lengths, as no layout package is loaded."""
+
 _FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
 """Scale the box that follows down to the line width when it is wider (graphicx), else leave it."""
 
@@ -151,15 +162,55 @@ def display(lhs: str, relation: str, rhs: str, label: str, comment: str = "") ->
     )
 
 
+_SEPARATORS = (r",\quad", r",\ ")
+"""Top-level separators of a list of formulas (`A,\\quad B`): where a display too wide for a line breaks."""
+
+
+def split_list(math: str) -> list[str]:
+    r"""`math` cut at its top-level separators (outside braces, brackets and parentheses).
+
+    >>> split_list(r"f(x,\ y) = 0,\ g = \frac{1,\ 2}{3},\quad h")
+    ['f(x,\\ y) = 0', 'g = \\frac{1,\\ 2}{3}', 'h']
+    """
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(math):
+        char = math[i]
+        if char == "\\" and depth == 0:
+            separator = next((sep for sep in _SEPARATORS if math.startswith(sep, i - 1) and math[i - 1] == ","), None)
+            if separator:
+                parts.append(math[start : i - 1].strip())
+                i = start = i - 1 + len(separator)
+                continue
+        if char == "\\":
+            i += 2  # an escaped character (\{, \,) never opens or closes a group
+            continue
+        depth += char in "{[("
+        depth -= char in "}])"
+        i += 1
+    parts.append(math[start:].strip())
+    return [part for part in parts if part]
+
+
 def unnumbered(math: str) -> str:
     r"""An unnumbered display of `math` (math-mode LaTeX), shrunk to the line width if wider.
+
+    A list of formulas too wide for the line is set one formula a line (`split_list`) instead.
 
     >>> print(unnumbered("x = 1"))
     \[
       \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle x = 1$}
     \]
     """
-    return f"\\[\n  {_FIT}{{$\\displaystyle {math}$}}\n\\]"
+    whole = f"{_FIT}{{$\\displaystyle {math}$}}"
+    parts = split_list(math)
+    if len(parts) == 1:
+        return f"\\[\n  {whole}\n\\]"
+    lines = " \\\\\n  ".join(f"{_FIT}{{$\\displaystyle {part}$}}" for part in parts)
+    return (
+        f"\\[\n  \\sbox0{{$\\displaystyle {math}$}}\\ifdim\\wd0>\\linewidth\n"
+        f"  \\begin{{gathered}}\n  {lines}\n  \\end{{gathered}}\n"
+        f"  \\else\\usebox0\\fi\n\\]"
+    )
 
 
 def environment(name: str, body: str, title: str = "", label: str = "") -> str:
@@ -184,8 +235,13 @@ def section(title: str, label: str, body: str) -> str:
     return f"\\section{{{title}}}\\label{{{label}}}\n\n{body}\n"
 
 
-def tabular(columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def tabular(
+    columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]], caption: str = "", label: str = ""
+) -> str:
     r"""A centred, small `tabular` with a ruled header; cells are LaTeX already.
+
+    With a caption it floats as a `table`, the caption above, so no page break parts a table from
+    the sentence that introduces it.
 
     >>> print(tabular("ll", ("a", "b"), [("1", "2")]))
     \begin{center}\small\setlength{\tabcolsep}{4pt}
@@ -197,19 +253,29 @@ def tabular(columns: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) 
     \hline
     \end{tabular}
     \end{center}
+    >>> print("\n".join(tabular("l", ("a",), [("1",)], "Values.", "tab:values").splitlines()[:2]))
+    \begin{table}[htbp]\centering\small\setlength{\tabcolsep}{4pt}\setlength{\belowcaptionskip}{4pt}
+    \caption{Values.}\label{tab:values}
     """
     if any(len(row) != len(header) for row in rows):
         raise ValueError("every row needs one cell per column")
-    lines = [
-        "\\begin{center}\\small\\setlength{\\tabcolsep}{4pt}",
+    body = [
         f"\\begin{{tabular}}{{{columns}}}",
         "\\hline",
         " & ".join(header) + r" \\",
+        "\\hline",
+        *(" & ".join(row) + r" \\" for row in rows),
+        "\\hline",
+        "\\end{tabular}",
     ]
-    lines.append("\\hline")
-    lines.extend(" & ".join(row) + r" \\" for row in rows)
-    lines.extend(["\\hline", "\\end{tabular}", "\\end{center}"])
-    return "\n".join(lines)
+    if caption:
+        tag = f"\\label{{{label}}}" if label else ""
+        opening = (
+            "\\begin{table}[htbp]\\centering\\small\\setlength{\\tabcolsep}{4pt}"
+            "\\setlength{\\belowcaptionskip}{4pt}"  # the caption sits above the table
+        )
+        return "\n".join([opening, f"\\caption{{{caption}}}{tag}", *body, "\\end{table}"])
+    return "\n".join(["\\begin{center}\\small\\setlength{\\tabcolsep}{4pt}", *body, "\\end{center}"])
 
 
 def figure(path: str, caption: str, label: str) -> str:
@@ -218,13 +284,13 @@ def figure(path: str, caption: str, label: str) -> str:
     >>> print(figure("figures/loss.png", "The loss.", "fig:loss"))
     \begin{figure}[htbp]
     \centering
-    \includegraphics[width=\linewidth,height=0.4\textheight,keepaspectratio]{figures/loss.png}
+    \includegraphics[width=\linewidth,height=0.45\textheight,keepaspectratio]{figures/loss.png}
     \caption{The loss.}\label{fig:loss}
     \end{figure}
     """
     return (
         "\\begin{figure}[htbp]\n\\centering\n"
-        f"\\includegraphics[width=\\linewidth,height=0.4\\textheight,keepaspectratio]{{{path}}}\n"
+        f"\\includegraphics[width=\\linewidth,height=0.45\\textheight,keepaspectratio]{{{path}}}\n"
         f"\\caption{{{caption}}}\\label{{{label}}}\n\\end{{figure}}"
     )
 
@@ -239,8 +305,9 @@ def article(title: str, abstract: str, body: str, theorems: tuple[tuple[str, str
     lines = ["\\documentclass[11pt]{article}"]
     options = {"hyperref": "[hidelinks]"}  # hyperref last, as it asks
     lines.extend(f"\\usepackage{options.get(package, '')}{{{package}}}" for package in PACKAGES)
-    lines.append("\\theoremstyle{plain}")
+    lines.append("\\theoremstyle{definition}")  # upright: statements quote formulas in SymPy notation
     lines.extend(f"\\newtheorem{{{name}}}{{{heading}}}" for name, heading in theorems)
+    lines.extend(MEASURE)
     lines.extend(["\\emergencystretch=3em", "\\hbadness=10000", ""])
     lines.append(f"\\title{{{title}}}")
     lines.append("\\author{Generated by \\texttt{simplest-node report}}")
