@@ -404,6 +404,15 @@ def _checks_appendix(contents: Contents) -> str:
     return "\\appendix\n" + tex.section("The checks in detail", "sec:checks", body)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    """`1 claim is`, `2 claims are`.
+
+    >>> _count(1, "claim", "claims"), _count(2, "claim", "claims")
+    ('1 claim', '2 claims')
+    """
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def _abstract(contents: Contents) -> str:
     """What was derived and checked, and the verdicts on the paper's own statements, counted from the results."""
     derivation = contents.derivation
@@ -416,19 +425,28 @@ def _abstract(contents: Contents) -> str:
     if contents.results is not None:
         source = {c.id: c.source for c in contents.claims}
         paper = [r for r in contents.results if source.get(r.id) == "paper"]
-        by_verdict = {v: [r.id for r in paper if r.verdict == v] for v in ("holds", "refuted", "inconclusive")}
-        words = {"holds": ("holds", "hold"), "refuted": ("is refuted as stated", "are refuted as stated")}
-        counts = ", ".join(
-            f"{len(ids)} {words.get(verdict, (verdict, verdict))[len(ids) != 1]}"
-            + (f" ({', '.join(tex.identifier(i) for i in ids)})" if verdict != "holds" else "")
-            for verdict, ids in by_verdict.items()
-            if ids
-        )
         parts.append(
-            f"{len(contents.results)} claims are checked symbolically, numerically and, where they are "
-            f"inequalities, by interval arithmetic. Of the paper's {len(paper)} statements: {counts}; the other "
-            f"{len(contents.results) - len(paper)} claims state what holds exactly in their place."
+            f"{_count(len(contents.results), 'claim is', 'claims are')} checked symbolically, numerically and, "
+            "where they are inequalities, by interval arithmetic."
         )
+        if paper:
+            by_verdict = {v: [r.id for r in paper if r.verdict == v] for v in ("holds", "refuted", "inconclusive")}
+            words = {
+                "holds": ("holds", "hold"),
+                "refuted": ("is refuted as stated", "are refuted as stated"),
+                "inconclusive": ("is inconclusive", "are inconclusive"),
+            }
+            counts = ", ".join(
+                _count(len(ids), *words[verdict])
+                + (f" ({', '.join(tex.identifier(i) for i in ids)})" if verdict != "holds" else "")
+                for verdict, ids in by_verdict.items()
+                if ids
+            )
+            others = len(contents.results) - len(paper)
+            parts.append(
+                f"Of the {_count(len(paper), 'statement', 'statements')} taken from the paper, {counts}"
+                + (f"; the other {_count(others, 'claim is', 'claims are')} the toolkit's own." if others else ".")
+            )
         differ = [r.id for r in contents.results if not r.ok]
         if differ:
             parts.append(

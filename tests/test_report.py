@@ -99,6 +99,17 @@ def test_every_derived_result_is_a_labelled_equation(built):
     assert "This is not the paper's model" not in source
 
 
+def test_every_equation_is_the_derivations_latex(built):
+    """Each labelled display holds exactly sympy.latex of its result (nothing typed in its place)."""
+    from proofs.formulas import latex as derived_latex
+
+    _, out = built
+    source = (out / report.TEX_NAME).read_text()
+    for result in derive():
+        block = re.search(r"\\label\{eq:" + re.escape(result.name) + r"\}\n(.*?)\\end\{equation\}", source, re.S)
+        assert block and block.group(1).rstrip().endswith(derived_latex(result.expr) + "$}"), result.name
+
+
 def test_files_get_the_usual_permissions(built):
     _, out = built
     umask = os.umask(0)
@@ -124,10 +135,13 @@ def test_document_compiles_without_errors_undefined_references_or_overfull_boxes
 def test_page_count_within_the_expected_range(built):
     _need_engine()
     summary, out = built
-    claims = sum(1 for line in (out / report.TEX_NAME).read_text().splitlines() if line.startswith("\\begin{claim}"))
-    figures = sum(1 for f in summary.files if f.startswith("figures/"))
-    # the derivations fill about four pages; a claim with its verdict takes at most half a page, a figure one
-    low, high = 3, 6 + claims // 2 + figures
+    lines = (out / report.TEX_NAME).read_text().splitlines()
+    claims = sum(1 for line in lines if line.startswith("\\begin{claim}"))
+    floats = sum(1 for line in lines if line.startswith(("\\begin{figure}", "\\begin{table}")))
+    # the derivations fill three to five pages; a claim takes about a third of a page under its section and
+    # as much again in the appendix of check details; a figure or table at most a page; plus the
+    # verification page
+    low, high = 3 + claims // 3, 6 + (2 * claims + 2) // 3 + floats
     assert low <= summary.pdf.pages <= high
     assert summary.pdf.pages == _pages(summary.pdf.log)
 
@@ -187,7 +201,7 @@ def test_with_mean_derives_the_mean(tmp_path, monkeypatch):
 # --- atomicity and failures --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", ["stage_derive", "stage_verify", "stage_experiments", "document"])
+@pytest.mark.parametrize("stage", ["stage_derive", "stage_verify", "stage_experiments", "stage_figures", "document"])
 def test_failing_stage_leaves_the_existing_report_as_it_was(built, tmp_path, monkeypatch, stage):
     _, out = built
     existing = tmp_path / "existing"
@@ -202,6 +216,8 @@ def test_failing_stage_leaves_the_existing_report_as_it_was(built, tmp_path, mon
 
     for slow in ("stage_verify", "stage_experiments"):  # only the failing stage matters here
         monkeypatch.setattr(report, slow, absent)
+    if stage == "stage_figures":  # the figures stage runs only after experiments that produced a result
+        monkeypatch.setattr(report, "stage_experiments", lambda *args: (None, None, None))
     monkeypatch.setattr(report, stage, broken)
     with pytest.raises(report.ReportError, match="simulated failure"):
         report.build(existing, report.ReportOptions(pdf=False, settings=SMALL_SETTINGS), progress=_quiet)
@@ -365,6 +381,8 @@ def test_claims_verdicts_and_figures_are_typeset_cleanly(tmp_path):
     source = (tmp_path / "r" / report.TEX_NAME).read_text()
     for claim in doubles["proofs.registry"].CLAIMS:
         assert f"\\label{{claim:{claim.id}}}" in source and claim.latex in source
+        assert f"\\label{{check:{claim.id}}}" in source and f"\\ref{{check:{claim.id}}}" in source
+    assert "Of the 1 statement taken from the paper, 1 holds; the other 1 claim is the toolkit's own." in source
     assert "\\textbf{refuted} (expected: refuted; as expected)" in source
     assert (
         "eta = 0.5" in source.replace("\\allowbreak{}", "")
