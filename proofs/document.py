@@ -48,7 +48,8 @@ class Section:
     """A section of the article: its prose, and which results and claims it shows.
 
     A result or claim belongs to the first section that lists it or one of its prefixes
-    (a prefix ends with "*"); whatever no section takes goes to "Further results".
+    (a prefix ends with "*"); whatever no section takes goes to "Further results". A rendered figure
+    whose stem a section lists floats there; the other figures stay with the experiments.
     """
 
     key: str
@@ -56,6 +57,8 @@ class Section:
     prose: str
     results: tuple[str, ...] = ()
     claims: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    """Stems of the figures (`proofs.figures`) drawn next to this section rather than under Experiments."""
 
 
 SECTIONS = (
@@ -74,6 +77,7 @@ SECTIONS = (
         "Gradient and Hessian",
         "The first and second derivatives of the loss in $a$, by symbolic differentiation of \\eqref{eq:loss}.",
         ("gradient", "hessian", "gradient_*", "hessian_*"),
+        figures=("gradient_hessian",),
     ),
     Section(
         "landscape",
@@ -83,6 +87,7 @@ SECTIONS = (
         "asymmetry the paper describes; the claims state it and the checks decide it.",
         ("concavity_threshold", "landscape_*", "asymmetry_*", "concavity_*"),
         ("loss-nonconvex", "loss-asymmetry", "loss-*"),
+        figures=("landscape",),
     ),
     Section(
         "lemma1",
@@ -102,6 +107,7 @@ SECTIONS = (
         "holds exactly, what holds to first order, and what is false as stated.",
         ("vc_*", "theorem1_*"),
         ("theorem1-*", "vc-exact-ratio", "vc-above", "vc-below", "vc-global", "vc-exact-log"),
+        figures=("vc_ratio",),
     ),
     Section(
         "gauss_newton",
@@ -279,8 +285,29 @@ def _not_generated(what: str, reason: str) -> str:
     return f"\\paragraph{{Not generated.}} {what} \\emph{{({tex.escape(reason)}.)}}"
 
 
+def _figure_paths(section: Section, contents: Contents) -> list[str]:
+    """The rendered figures that float in `section`, in the section's order."""
+    by_stem = {Path(path).stem: path for path in contents.figures or ()}
+    return [by_stem[stem] for stem in section.figures if stem in by_stem]
+
+
+def _figures(paths, contents: Contents) -> list[str]:
+    floats = []
+    for path in paths:
+        stem = Path(path).stem
+        caption = contents.captions.get(stem) or f"\\texttt{{{tex.escape(stem)}}}, from the experiment runs."
+        floats.append(tex.figure(path, caption, f"fig:{stem}"))
+    return floats
+
+
 def _section_body(section: Section, contents: Contents, result_names, claim_ids) -> str:
     parts = [section.prose] if section.prose else []
+    figures = _figure_paths(section, contents)
+    if figures:
+        refs = ", ".join(f"\\ref{{fig:{Path(p).stem}}}" for p in figures)
+        many = len(figures) > 1
+        parts.append(f"Figure{'s' if many else ''}~{refs} show{'' if many else 's'} the results of this section.")
+        parts.extend(_figures(figures, contents))
     parts.extend(_equation(contents.derivation, name) for name in result_names)
     if contents.claims is None:
         if section.claims:
@@ -338,12 +365,11 @@ def _experiments_section(contents: Contents) -> str:
     if contents.figures is None:
         notes.append(_not_generated("No figure was rendered.", contents.skipped.get("figures", "skipped")))
     elif contents.figures:
-        refs = ", ".join(f"\\ref{{fig:{Path(p).stem}}}" for p in contents.figures)
-        intro.append(f"Figures {refs} are rendered by \\texttt{{proofs.figures.render\\_all}} from these runs.")
-        for path in contents.figures:
-            stem = Path(path).stem
-            caption = contents.captions.get(stem) or f"\\texttt{{{tex.escape(stem)}}}, from the experiment runs."
-            floats.append(tex.figure(path, caption, f"fig:{stem}"))
+        placed = [path for section in SECTIONS for path in _figure_paths(section, contents)]
+        remaining = [path for path in contents.figures if path not in placed]
+        refs = ", ".join(f"\\ref{{fig:{Path(p).stem}}}" for p in placed + remaining)  # in the order they appear
+        intro.append(f"Figures {refs} are rendered by \\texttt{{proofs.figures.render\\_all}}.")
+        floats.extend(_figures(remaining, contents))
     parts = ([" ".join(intro)] if intro else []) + notes + floats
     return tex.section("Experiments", "sec:experiments", "\n\n".join(parts))
 
