@@ -28,6 +28,11 @@ Verdict = Literal["holds", "refuted", "inconclusive"]
 CHECK_KINDS = ("symbolic", "numeric", "interval")
 
 
+def _is_int(value) -> bool:
+    """An int that is not a bool (True is not a sample count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Settings:
     """How hard the checks look: random points per numeric check, their seed, mpmath digits."""
@@ -37,11 +42,11 @@ class Settings:
     dps: int = 50
 
     def __post_init__(self):
-        if not isinstance(self.samples, int) or self.samples < 1:
+        if not _is_int(self.samples) or self.samples < 1:
             raise ValueError("samples must be a positive integer")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not _is_int(self.seed) or self.seed < 0:
             raise ValueError("seed must be a non-negative integer")
-        if not isinstance(self.dps, int) or not 20 <= self.dps <= 1000:
+        if not _is_int(self.dps) or not 20 <= self.dps <= 1000:
             raise ValueError("dps must be an integer from 20 to 1000")
 
 

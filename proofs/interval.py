@@ -208,14 +208,22 @@ def centered_form(expr: sp.Expr, arguments: tuple[sp.Symbol, ...]) -> Callable[.
     return f
 
 
-def _check_box(box: Mapping[str, tuple[float, float]]) -> dict[str, tuple]:
+def _side(low, high) -> tuple:
+    """A box side as exact binary ends: numbers as they are, decimal strings rounded outward ("0.01" -> the largest
+    double-precision number below 0.01), so the certified box contains the stated one."""
+    low = iv.mpf(low).a if isinstance(low, str) else mpmath.mpf(low)
+    high = iv.mpf(high).b if isinstance(high, str) else mpmath.mpf(high)
+    return mpmath.mpf(low), mpmath.mpf(high)
+
+
+def _check_box(box: Mapping[str, tuple[float | str, float | str]]) -> dict[str, tuple]:
     if not box:
         raise ValueError("box must name at least one variable")
     checked = {}
     for name, side in box.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"box variable {name!r} must be an identifier")
-        low, high = (mpmath.mpf(v) for v in side)
+        low, high = _side(*side)
         if not (mpmath.isfinite(low) and mpmath.isfinite(high)) or low > high:
             raise ValueError(f"box side {name} must be finite with lo <= hi")
         checked[name] = (low, high)
@@ -248,6 +256,9 @@ def enclose(
     max_pieces: int = MAX_PIECES,
 ) -> Enclosure:
     """Certify lower < f < upper on `box` (name -> (lo, hi)), f called with keyword iv intervals.
+
+    A side given as decimal strings ("0.01", "0.99") is rounded outward to binary, so every point of the decimal
+    box is covered; numbers are taken exactly.
 
     Either bound may be None (one-sided). Pieces are taken breadth first; an undecided piece is
     probed at its midpoint, and a piece or midpoint whose enclosure lies wholly outside the

@@ -154,3 +154,11 @@ def test_table_and_json_render_results():
 def test_outcome_contract_rejects_refutation_without_counterexample():
     with pytest.raises(ValueError):
         Outcome("numeric", "refuted", "no point")
+
+
+@pytest.mark.parametrize("field", ["samples", "seed", "dps"])
+def test_settings_reject_bools_and_non_integers(field):
+    with pytest.raises(ValueError, match=field):
+        Settings(**{field: True})
+    with pytest.raises(ValueError, match=field):
+        Settings(**{field: 30.0})
