@@ -9,6 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from mpmath import iv
 
+from analysis.symbols import eta as ETA
+from analysis.symbols import z as Z
 from proofs.claim import Settings, run_claim
 from proofs.claims import vc_discrete
 from proofs.interval import Enclosure, enclose, exp_moment
@@ -16,8 +18,8 @@ from proofs.interval import Enclosure, enclose, exp_moment
 DPS = 50
 """Working digits of the independent reference computations."""
 
-RTOL = 1e-40
-"""Relative agreement required at DPS digits (10 digits of margin for rounding and cancellation)."""
+RTOL = 10.0 ** -(DPS - 10)
+"""Relative agreement required at DPS digits (10 digits of margin for rounding and cancellation): 1e-40."""
 
 BISECTIONS = 200
 """Halvings of the root bracket: 2^-200 relative is below the 50-digit rounding."""
@@ -98,6 +100,26 @@ def test_vc_above_interval_certificate_counts_pieces():
     assert result.interval_pieces >= 3
 
 
+def _as_stated_gap(eta, w):
+    """|Loss(a_1) - (1 - 2 eta) Loss(a_0)| / Loss(a_1) at a* = 0, t = sigma = 1, a_0 = w (the paper's step)."""
+    eta, w, zero, one = mpmath.mpf(eta), mpmath.mpf(w), mpmath.mpf(0), mpmath.mpf(1)
+    lhs = _loss(_paper_step(w, zero, one, one, eta), zero, one, one)
+    return abs(lhs - (1 - 2 * eta) * _loss(w, zero, one, one)) / lhs
+
+
+def test_theorem1_as_stated_counterexample_is_the_first_clear_one_on_the_grid():
+    """Every grid point searched before the reported one has a gap below CLEAR_GAP (recomputed independently)."""
+    example = run_claim(CLAIMS["theorem1-as-stated"], FAST).outcome("numeric").counterexample
+    with mpmath.workdps(DPS):
+        for eta in vc_discrete.AS_STATED_GRID["eta"]:
+            for w in vc_discrete.AS_STATED_GRID["w"]:
+                if (eta, w) == (example["eta"], example["a0 - a_star"]):
+                    assert _as_stated_gap(eta, w) > vc_discrete.CLEAR_GAP
+                    return
+                assert _as_stated_gap(eta, w) <= vc_discrete.CLEAR_GAP
+    raise AssertionError("the reported counterexample is not on the grid")
+
+
 def test_theorem1_as_stated_counterexample_recomputed():
     result = run_claim(CLAIMS["theorem1-as-stated"], FAST)
     assert result.verdict == "refuted"
@@ -152,6 +174,17 @@ def test_z_critical_against_bisection():
             assert closed > 1
             assert abs(closed - _z(e)) < RTOL * closed
             assert abs(vc_discrete.ratio_z(closed, e) - 1) < RTOL
+
+
+@pytest.mark.parametrize("e", vc_discrete.FACTOR_ETAS)
+def test_first_step_factor_beyond_z_critical_recomputed(e):
+    """The reported factor is Loss(a_1)/Loss(a_0) of the paper's step from z = 2 z_c (z_c by bisection), and > 1."""
+    with mpmath.workdps(DPS):
+        eta = mpmath.mpf(e)
+        zc, factor = vc_discrete.first_step_factor(eta)
+        assert abs(zc - _z(eta)) < RTOL * zc
+        assert factor > 1
+        assert abs(factor - _paper_ratio(vc_discrete.FACTOR_DISTANCE * _z(eta), eta)) < RTOL * factor
 
 
 def test_principal_branch_would_be_trivial(paper):
@@ -292,6 +325,7 @@ def test_centered_form_is_sound_and_tighter():
         ("vc_z_critical", "below_symbolic"),
         ("vc_ratio_z", "exact_ratio_symbolic"),
         ("vc_ratio_local", "exact_ratio_symbolic"),
+        ("vc_log_ratio", "exact_log_symbolic"),
     ],
 )
 def test_a_wrong_stated_formula_is_not_confirmed(monkeypatch, key, check):
@@ -300,6 +334,45 @@ def test_a_wrong_stated_formula_is_not_confirmed(monkeypatch, key, check):
 
     monkeypatch.setitem(vc_discrete.STATED, key, vc_discrete.STATED[key] + eta**3)
     assert getattr(vc_discrete, check)(FAST).status != "confirmed"
+
+
+MIDDLE = ((1 - ETA) ** 2 + sp.exp(-2 * ETA)) / 2
+"""A wrong bound for vc-above: the mean of the true ones, crossed by the ratio in the middle of a > a*."""
+
+
+@pytest.mark.parametrize(
+    ("key", "wrong", "check"),
+    [
+        ("vc_ratio_lower_bound", MIDDLE, "above_numeric"),
+        ("vc_ratio_lower_bound", MIDDLE, "above_interval"),
+        ("vc_ratio_upper_bound", MIDDLE, "above_numeric"),
+        ("vc_ratio_upper_bound", MIDDLE, "above_interval"),
+        ("vc_log_ratio", (1 - ETA) ** 2 * sp.Rational(1001, 1000), "exact_log_numeric"),
+        ("vc_log_ratio", 1 - 2 * ETA, "exact_log_numeric"),
+        ("second_order_coefficient", sp.Rational(21, 10) - Z, "first_order_numeric"),
+        ("vc_ratio_z", vc_discrete.STATED["vc_ratio_z"] * (1 + ETA / 1000), "exact_ratio_numeric"),
+    ],
+)
+def test_a_wrong_stated_formula_is_refuted_by_the_numeric_and_interval_checks(monkeypatch, key, wrong, check):
+    """Not only the symbolic comparison: the numeric runs and the enclosures test the stated formula itself."""
+    monkeypatch.setitem(vc_discrete.STATED, key, wrong)
+    vc_discrete._above_functions.cache_clear()
+    try:
+        assert getattr(vc_discrete, check)(FAST).status == "refuted"
+    finally:
+        vc_discrete._above_functions.cache_clear()
+
+
+@pytest.mark.parametrize("branch", [0, "scaled"])
+def test_a_wrong_stated_z_critical_is_refuted_numerically(monkeypatch, branch):
+    stated = vc_discrete.STATED["vc_z_critical"]
+    if branch == 0:
+        wrong = stated.replace(sp.LambertW, lambda arg, *k: sp.LambertW(arg))  # the principal branch: z_c = 1
+    else:
+        wrong = stated * (1 + sp.Rational(1, 10**6))
+    monkeypatch.setitem(vc_discrete.STATED, "vc_z_critical", wrong)
+    assert vc_discrete.below_numeric(FAST).status == "refuted"
+    assert vc_discrete.below_symbolic(FAST).status == "refuted"
 
 
 def test_statements_are_rendered_from_the_stated_formulas():
@@ -311,6 +384,7 @@ def test_statements_are_rendered_from_the_stated_formulas():
     assert text(stated["vc_z_critical"]) in CLAIMS["vc-below"].statement
     assert sp.latex(stated["vc_z_critical"]) in CLAIMS["vc-below"].latex
     assert text(stated["vc_ratio_z"]) in CLAIMS["vc-exact-ratio"].statement
+    assert text(stated["vc_log_ratio"]) in CLAIMS["vc-exact-log"].statement
 
 
 def test_as_stated_grid_without_a_gap_is_inconclusive(monkeypatch):

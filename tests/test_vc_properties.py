@@ -17,8 +17,8 @@ from proofs.interval import exp_moment
 DPS = 60
 """Working digits: |a - a*| t >= 1e-3 loses at most ~6 digits of the loss to cancellation."""
 
-RTOL = 1e-40
-"""Relative agreement of exact identities at DPS digits (20 digits of margin for K steps of rounding)."""
+RTOL = 10.0 ** -(DPS - 20)
+"""Relative agreement of exact identities at DPS digits (20 digits of margin for K steps of rounding): 1e-40."""
 
 STEPS = 8
 """Steps per run: enough for a slope, and for the iterates to cross a* when they overshoot."""
@@ -107,8 +107,22 @@ def _mp(*values):
     return [mpmath.mpf(v) for v in values]
 
 
+@given(a_stars, times, sigmas, etas)
+@example(0.0, 1.0, 1.0, 1e-4)  # eta near 0
+@example(0.0, 1.0, 1.0, 0.999)  # eta near 1
+@example(2.0, 3.0, 3.0, 0.5)  # e^{2 a* t} = e^12: the largest terminal variance drawn
+def test_a_star_is_a_fixed_point_of_both_updates(a_star, t, sigma, eta):
+    """a = a*: the gradient vanishes, both updates stay at a* and the loss stays exactly 0."""
+    with mpmath.workdps(DPS):
+        a_star, t, sigma, eta = _mp(a_star, t, sigma, eta)
+        for update in (vc, vc_log):
+            path, losses = run(update, a_star, a_star, t, sigma, eta)
+            assert all(a == a_star for a in path) and all(v == 0 for v in losses)
+
+
 @given(a_stars, times, sigmas, etas, offsets)
 @example(0.0, 1.0, 1.0, 1e-4, 1e-3)  # eta near 0, a near a*
+@example(0.0, 1.0, 1.0, 0.999, 1e-3)  # eta near 1, a near a*: the ratio near its lower bound (1 - eta)^2 ~ 1e-6
 @example(0.0, 1.0, 1.0, 0.999, 3.0)  # eta near 1, far above
 def test_vc_above_every_step_within_bounds(a_star, t, sigma, eta, offset):
     with mpmath.workdps(DPS):
@@ -136,6 +150,17 @@ def test_vc_below_decreases_iff_below_z_critical(a_star, t, sigma, eta, fraction
         a0 = a_star - mpmath.log(z0) / t
         ratio = _loss(vc(a0, a_star, t, sigma, eta), a_star, t, sigma) / _loss(a0, a_star, t, sigma)
         assert (ratio < 1) == (z0 < zc)
+        # every later step: below a* it decreases iff z_k < z_c; above a* it lies within the vc-above bounds
+        path, losses = run(vc, a0, a_star, t, sigma, eta)
+        low, high = LOWER(eta), UPPER(eta)
+        for a, before, after in zip(path, losses, losses[1:]):
+            if before <= LOSS_FLOOR * losses[0] or abs(a - a_star) * t < RESOLVED_DISTANCE:
+                break  # converged to the precision at which the ratio is still resolved
+            z = mpmath.exp((a_star - a) * t)
+            if z > 1 and abs(z / zc - 1) >= CRITICAL_OFFSET:
+                assert (after / before < 1) == (z < zc)
+            elif z < 1:
+                assert low < after / before < high
 
 
 @given(st.floats(1e-3, 0.999))
@@ -151,6 +176,8 @@ def test_ratio_tends_to_one_at_z_critical(eta):
             a0 = a_star - mpmath.log(z) / t
             return _loss(vc(a0, a_star, t, sigma, eta), a_star, t, sigma) / _loss(a0, a_star, t, sigma)
 
+        # at z_c itself the first step leaves the loss unchanged (z_c at DPS digits: ratio - 1 ~ 10^-DPS |r'| z_c)
+        assert abs(ratio_at(zc) - 1) <= RTOL
         linear = abs(mpmath.diff(ratio_at, zc)) * zc * CRITICAL_OFFSET
         for side, sign in ((1 - CRITICAL_OFFSET, -1), (1 + CRITICAL_OFFSET, 1)):
             ratio = ratio_at(zc * side)

@@ -24,6 +24,7 @@ __all__ = [
     "STATED",
     "ABOVE_BOX",
     "AS_STATED_GRID",
+    "AS_STATED_ETAS",
     "CLEAR_GAP",
     "GLOBAL_STEPS",
     "vc_update",
@@ -31,6 +32,8 @@ __all__ = [
     "loss",
     "ratio_z",
     "z_critical",
+    "first_step_factor",
+    "FACTOR_ETAS",
 ]
 
 STATED = {
@@ -41,6 +44,7 @@ STATED = {
     "vc_z_critical": sp.Rational(1, 2) * (1 - 2 / _eta * sp.LambertW(-_eta / 2 * sp.exp(-_eta / 2), -1)),
     "vc_ratio_z": ((_z * sp.exp(_eta) - sp.exp(_eta * _z)) / (sp.exp(_eta) * (_z - 1))) ** 2,
     "vc_ratio_local": (1 - _eta) ** 2,
+    "vc_log_ratio": (1 - _eta) ** 2,
 }
 """The formulas the claims state, as SymPy expressions: the statements are rendered from them and the
 checks compare them with the derived results (they are the statements under test, not answers)."""
@@ -55,8 +59,11 @@ def _text(expr) -> str:
     return sp.sstr(expr).replace("**", "^").replace("*", " ")
 
 
-ETA_BOX = (0.01, 0.99)
-"""The learning rates of every interval certificate (the issue's box for vc-above)."""
+ETA_BOX = ("0.01", "0.99")
+"""The learning rates of every interval certificate (the issue's box for vc-above), as decimals: the enclosures
+round them outward, so the certified box contains [0.01, 0.99] itself."""
+
+ETA_SPAN = f"[{ETA_BOX[0]}, {ETA_BOX[1]}]"
 
 ABOVE_BOX = {"eta": ETA_BOX, "u": (0.0, 1.0)}
 """vc-above's certified box: eta and u = 1 - z, closed (u = 0, the optimum, is the removable singularity)."""
@@ -65,9 +72,11 @@ ABOVE_EDGE = 1 / 4
 """The gaps r - (1-eta)^2 (zero at u = 0) and e^{-2 eta} - r (zero at u = 1) are enclosed directly on the box
 minus this edge; on the edge they follow from dr/du > 0, enclosed on the whole closed box."""
 
-GAP_ETA = (0.1, 0.99)
+GAP_ETA = ("0.1", "0.99")
 """Learning rates of the direct gap enclosures (a cross-check): below 0.1 the gradient's O(1) terms, which cancel
 to O(eta u), cost ~1/eta^2 pieces; dr/du > 0 on all of ETA_BOX is the certificate there."""
+
+GAP_SPAN = f"[{GAP_ETA[0]}, {GAP_ETA[1]}]"
 
 Z_MAX = 1000.0
 """vc-below's box is 1 <= z <= Z_MAX: above z_c(0.01) ~ 729.5 (s(Z_MAX) < -1 is itself enclosed)."""
@@ -75,12 +84,23 @@ Z_MAX = 1000.0
 GLOBAL_EDGE = 1 / 16
 """vc-global encloses 0 < z' < 1 directly on [GLOBAL_EDGE, 1 - GLOBAL_EDGE]; dz'/dz > 0 covers all of [0, 1]."""
 
+AS_STATED_ETAS = (0.01, 0.05, 0.1, 0.25, 0.5)
+"""Learning rates searched for theorem1-as-stated, smallest (where the statement is nearest to true) first."""
+
+AS_STATED_SPACING = 0.25
+"""Spacing of the distances w = (a0 - a*) t searched at each eta: |w| = 0.25, 0.5, ..., AS_STATED_REACH."""
+
+AS_STATED_REACH = 4.0
+"""Largest |w| searched (z = e^{-w} in [e^-4, e^4])."""
+
 AS_STATED_GRID = {
-    "eta": (0.01, 0.05, 0.1, 0.25, 0.5),
-    "delta": (0.1, -0.1, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0),
-    "t": (0.5, 1.0, 2.0),
+    "eta": AS_STATED_ETAS,
+    "w": tuple(
+        sign * AS_STATED_SPACING * k for k in range(1, int(AS_STATED_REACH / AS_STATED_SPACING) + 1) for sign in (1, -1)
+    ),
 }
-"""Grid searched, in this order (smallest eta, then |a0 - a*|, then t first), for theorem1-as-stated."""
+"""Grid searched in this order (smallest eta, then smallest |w|, above a* first) at a* = 0, t = 1, sigma = 1: the
+ratio depends on eta and z = e^{-w} alone (vc-exact-ratio), so the first clear gap is the smallest on the grid."""
 
 CLEAR_GAP = 1e-3
 """A counterexample is clear when the two sides differ relatively by more than this (far above 50-digit noise)."""
@@ -238,10 +258,11 @@ REMAINDER_FACTOR = 2
 
 
 def first_order_numeric(settings: Settings) -> Outcome:
-    """At random (z, eta small), r - (1 - 2 eta + c2 eta^2) is O(eta^3), with the measured constant."""
+    """At random (z, eta small), r - (stated 1 - 2 eta + c2 eta^2) is O(eta^3), with the measured constant."""
     from analysis.symbols import eta, z
 
-    second = sp.lambdify((z, eta), _derived().vc_ratio_second_order, "mpmath")
+    stated = STATED["vc_ratio_first_order"] + STATED["second_order_coefficient"] * eta**2
+    second = sp.lambdify((z, eta), stated, "mpmath")
     region = {"z": checks.uniform(*FIRST_ORDER_Z), "eta": checks.log_uniform(*FIRST_ORDER_ETA)}
     worst = 0.0
     with mpmath.workdps(settings.dps):
@@ -258,7 +279,7 @@ def first_order_numeric(settings: Settings) -> Outcome:
             worst = max(worst, float(remainder * p["eta"] ** 3))
     return Outcome(
         "numeric", "confirmed",
-        f"|r - ({_text(_derived().vc_ratio_second_order)})| <= {float(bound):.3g} eta^3 at {settings.samples} points"
+        f"|r - ({_text(stated)})| <= {float(bound):.3g} eta^3 at {settings.samples} points"
         f" z in {FIRST_ORDER_Z}, eta in {FIRST_ORDER_ETA}",
         worst_error=worst,
     )
@@ -276,21 +297,22 @@ def as_stated_symbolic(settings: Settings) -> Outcome:
 
 def as_stated_numeric(settings: Settings) -> Outcome:
     """The first grid point (k = 1) where Loss(a_1) and (1 - 2 eta) Loss(a_0) clearly differ."""
-    a_star, sigma = mpmath.mpf(0), mpmath.mpf(1)
+    a_star, sigma, t = mpmath.mpf(0), mpmath.mpf(1), mpmath.mpf(1)
     with mpmath.workdps(settings.dps):
-        for eta, delta, t in itertools.product(*AS_STATED_GRID.values()):
-            eta_, t_, a0 = mpmath.mpf(eta), mpmath.mpf(t), a_star + mpmath.mpf(delta)
-            lhs = loss(vc_update(a0, a_star, t_, eta_), a_star, t_, sigma)
-            rhs = (1 - 2 * eta_) * loss(a0, a_star, t_, sigma)
+        for eta, w in itertools.product(*AS_STATED_GRID.values()):
+            eta_, a0 = mpmath.mpf(eta), a_star + mpmath.mpf(w) / t
+            lhs = loss(vc_update(a0, a_star, t, eta_), a_star, t, sigma)
+            rhs = (1 - 2 * eta_) * loss(a0, a_star, t, sigma)
             gap = float(abs(lhs - rhs) / abs(lhs))
             if gap > CLEAR_GAP:
                 example = {
-                    "k": 1, "eta": eta, "a0 - a_star": delta, "t": t, "a_star": 0.0, "sigma": 1.0,
+                    "k": 1, "eta": eta, "a0 - a_star": w, "t": 1.0, "a_star": 0.0, "sigma": 1.0,
+                    "z": mpmath.nstr(mpmath.exp(-mpmath.mpf(w)), 15),
                     "Loss(a_1)": mpmath.nstr(lhs, 15), "(1 - 2 eta) Loss(a_0)": mpmath.nstr(rhs, 15),
                 }
                 return Outcome(
                     "numeric", "refuted",
-                    f"k=1, eta={eta}, a0-a*={delta}, t={t}: Loss(a_1) = {mpmath.nstr(lhs, 8)}"
+                    f"k=1, eta={eta}, a0-a*={w}, t=1 (z = e^{-w:g}): Loss(a_1) = {mpmath.nstr(lhs, 8)}"
                     f" vs (1-2eta) Loss(a_0) = {mpmath.nstr(rhs, 8)} (relative gap {gap:.3g})",
                     worst_error=gap, counterexample=example,
                 )
@@ -324,13 +346,18 @@ def exact_ratio_symbolic(settings: Settings) -> Outcome:
 
 
 def exact_ratio_numeric(settings: Settings) -> Outcome:
-    """Loss(a + vc_step)/Loss(a) from the loss at 50 digits against the closed form in z and eta."""
+    """Loss(a + vc_step)/Loss(a) from the derived loss and step at 50 digits against the stated closed form in z and
+    eta (a != a* at random points; both sides lose the same digits to cancellation as z -> 1)."""
+    from analysis.symbols import eta as eta_symbol
+    from analysis.symbols import z as z_symbol
+
+    stated = sp.lambdify((z_symbol, eta_symbol), STATED["vc_ratio_z"], "mpmath")
 
     def direct(a, a_star, t, sigma, eta):
         return loss(vc_update(a, a_star, t, eta), a_star, t, sigma) / loss(a, a_star, t, sigma)
 
     def closed(a, a_star, t, sigma, eta):
-        return ratio_z(mpmath.exp((a_star - a) * t), eta)
+        return stated(mpmath.exp((a_star - a) * t), eta)
 
     return checks.numeric_identity(REGION, settings, lhs=direct, rhs=closed, what="Loss(a')/Loss(a) = r(z, eta)")
 
@@ -389,21 +416,38 @@ def above_symbolic(settings: Settings) -> Outcome:
 
 
 @lru_cache(maxsize=1)
-def _above_functions():
-    """Interval functions generated from the derived ratio (exprel form, regular at u = 0) in (eta, u)."""
-    from analysis.symbols import eta, z
+def _above_ratio():
+    """The derived ratio in (eta, u), u = 1 - z, in its exprel form (regular at u = 0)."""
+    from analysis.symbols import z
     from numerics.rewrites import apply_rules
+
+    u = sp.Symbol("u", real=True)
+    return apply_rules(_derived().vc_ratio_z).subs(z, 1 - u), u
+
+
+@lru_cache(maxsize=1)
+def _above_functions():
+    """Interval functions of the derived ratio r(eta, u) and its gaps to the stated bounds."""
+    from analysis.symbols import eta
     from proofs.interval import centered_form, interval_function, to_exp_moments
 
-    d = _derived()
-    u = sp.Symbol("u", real=True)
-    ratio = to_exp_moments(apply_rules(d.vc_ratio_z).subs(z, 1 - u))
+    ratio, u = _above_ratio()
+    ratio = to_exp_moments(ratio)
     arguments = (eta, u)
     return {
         "dr/du": interval_function(sp.diff(ratio, u), arguments),
-        "r - lower": centered_form(ratio - d.vc_ratio_lower_bound, arguments),
-        "upper - r": centered_form(d.vc_ratio_upper_bound - ratio, arguments),
+        "r - lower": centered_form(ratio - STATED["vc_ratio_lower_bound"], arguments),
+        "upper - r": centered_form(STATED["vc_ratio_upper_bound"] - ratio, arguments),
     }
+
+
+def _above_ends():
+    """r(u = 0) - stated lower bound and r(u = 1) - stated upper bound, reduced exactly (exprel written out)."""
+    ratio, u = _above_ratio()
+    return tuple(
+        sp.simplify(ratio.subs(u, end).rewrite(sp.exp) - STATED[name])
+        for end, name in ((0, "vc_ratio_lower_bound"), (1, "vc_ratio_upper_bound"))
+    )
 
 
 def _interval_outcome(results: dict, note: str = "") -> Outcome:
@@ -423,29 +467,36 @@ def _interval_outcome(results: dict, note: str = "") -> Outcome:
 
 def above_interval(settings: Settings) -> Outcome:
     """On the derived ratio r(eta, u): dr/du > 0 on the closed box (u = 0 by E_n's Taylor bound), so with
-    r(0) = lower, r(1) = upper (symbolic) the bounds are strict; the gaps are also enclosed directly."""
+    r(0) = stated lower, r(1) = stated upper (exact, checked here) the bounds are strict; the gaps to the stated
+    bounds are also enclosed directly."""
     from proofs.interval import enclose
 
+    ends = _above_ends()
+    if ends != (0, 0):
+        return Outcome(
+            "interval", "refuted", f"r(u=0) - lower, r(u=1) - upper = {ends}, not 0: the bounds are not r's ends",
+            counterexample={"r(u=0) - lower": str(ends[0]), "r(u=1) - upper": str(ends[1])},
+        )
     f = _above_functions()
     inner_low = {"eta": GAP_ETA, "u": (ABOVE_EDGE, 1.0)}
     inner_high = {"eta": GAP_ETA, "u": (0.0, 1.0 - ABOVE_EDGE)}
     results = {
-        f"dr/du > 0 on eta in {list(ETA_BOX)}, u in [0, 1]": enclose(f["dr/du"], ABOVE_BOX, lower=0),
-        f"r - lower > 0 on eta in {list(GAP_ETA)}, u in [{ABOVE_EDGE}, 1]": enclose(f["r - lower"], inner_low, lower=0),
-        f"upper - r > 0 on eta in {list(GAP_ETA)}, u in [0, {1 - ABOVE_EDGE}]": enclose(
+        f"dr/du > 0 on eta in {ETA_SPAN}, u in [0, 1]": enclose(f["dr/du"], ABOVE_BOX, lower=0),
+        f"r - lower > 0 on eta in {GAP_SPAN}, u in [{ABOVE_EDGE}, 1]": enclose(f["r - lower"], inner_low, lower=0),
+        f"upper - r > 0 on eta in {GAP_SPAN}, u in [0, {1 - ABOVE_EDGE}]": enclose(
             f["upper - r"], inner_high, lower=0
         ),
     }
-    return _interval_outcome(results, "r increasing from r(u=0) = lower to r(u=1) = upper (symbolic): strict bounds")
+    return _interval_outcome(results, "r increasing from r(u=0) = lower to r(u=1) = upper (exact): strict bounds")
 
 
 def above_numeric(settings: Settings) -> Outcome:
-    """At random a > a*, the loss ratio of one step (from the loss, 50 digits) lies strictly between the bounds."""
+    """At random a > a*, the loss ratio of one step (from the loss, 50 digits) lies strictly between the stated
+    bounds."""
     from analysis.symbols import eta
 
-    d = _derived()
-    lower = sp.lambdify(eta, d.vc_ratio_lower_bound, "mpmath")
-    upper = sp.lambdify(eta, d.vc_ratio_upper_bound, "mpmath")
+    lower = sp.lambdify(eta, STATED["vc_ratio_lower_bound"], "mpmath")
+    upper = sp.lambdify(eta, STATED["vc_ratio_upper_bound"], "mpmath")
     region = {**REGION, "u": checks.uniform(0.0, 1.0)}
     worst = 0.0
     with mpmath.workdps(settings.dps):
@@ -464,7 +515,7 @@ def above_numeric(settings: Settings) -> Outcome:
                 )
     return Outcome(
         "numeric", "confirmed",
-        f"{_text(d.vc_ratio_lower_bound)} < Loss(a')/Loss(a) < {_text(d.vc_ratio_upper_bound)}"
+        f"{_text(STATED['vc_ratio_lower_bound'])} < Loss(a')/Loss(a) < {_text(STATED['vc_ratio_upper_bound'])}"
         f" at {settings.samples} points above a*;"
         f" worst relative error against r(z, eta) {worst:.2g}",
         worst_error=worst,
@@ -550,13 +601,13 @@ def below_interval(settings: Settings) -> Outcome:
 
     f = _below_functions()
     results = {
-        f"ds/dz < 0 on eta in {list(ETA_BOX)}, z in [1, {Z_MAX:g}]": enclose(
+        f"ds/dz < 0 on eta in {ETA_SPAN}, z in [1, {Z_MAX:g}]": enclose(
             f["ds/dz"], {"eta": ETA_BOX, "z": (1.0, Z_MAX)}, upper=0
         ),
-        f"s(z = {Z_MAX:g}) + 1 < 0 on eta in {list(ETA_BOX)}": enclose(
+        f"s(z = {Z_MAX:g}) + 1 < 0 on eta in {ETA_SPAN}": enclose(
             f["s + 1"], {"eta": ETA_BOX, "z": (Z_MAX, Z_MAX)}, upper=0
         ),
-        f"s(z = 1) + 1 > 0 on eta in {list(ETA_BOX)}": enclose(f["s + 1"], {"eta": ETA_BOX, "z": (1.0, 1.0)}, lower=0),
+        f"s(z = 1) + 1 > 0 on eta in {ETA_SPAN}": enclose(f["s + 1"], {"eta": ETA_BOX, "z": (1.0, 1.0)}, lower=0),
     }
     return _interval_outcome(results, "so ratio < 1 iff z < z_c on the box")
 
@@ -577,16 +628,32 @@ def _numeric_root(eta):
     return mpmath.findroot(f, (low, high), solver="anderson")
 
 
+FACTOR_ETAS = ("0.1", "0.5", "0.9")
+"""Learning rates at which the loss increase of a first step from beyond z_c is reported."""
+
+FACTOR_DISTANCE = 2
+"""The increase is reported for the first step from z = FACTOR_DISTANCE * z_c (a0 = a* - log(2 z_c)/t)."""
+
+
+def first_step_factor(eta, critical=z_critical):
+    """(z_c, r(FACTOR_DISTANCE z_c)): the factor by which the first step from FACTOR_DISTANCE z_c raises the loss."""
+    zc = critical(eta)
+    return zc, ratio_z(FACTOR_DISTANCE * zc, eta)
+
+
 def below_numeric(settings: Settings) -> Outcome:
-    """z_c against a findroot root; ratio < 1 just below z_c, > 1 just above; the factor at 2 z_c."""
+    """The stated z_c against a findroot root; ratio < 1 just below z_c, > 1 just above and iff z > z_c at random z;
+    the factor r(FACTOR_DISTANCE z_c) > 1 by which a first step from there raises the loss."""
+    from analysis.symbols import eta as eta_symbol
+
+    stated = sp.lambdify(eta_symbol, STATED["vc_z_critical"], "mpmath")
     region = {"eta": checks.uniform(0.01, 0.99), "zeta": checks.uniform(0.0, 1.0)}
     worst = 0.0
     samples = min(settings.samples, TRAJECTORIES * 2)
-    factor_at = None
     with mpmath.workdps(settings.dps):
         for point in checks.points(checks.draw(region, settings, samples)):
             eta = mpmath.mpf(point["eta"])
-            closed, numeric = z_critical(eta), _numeric_root(eta)
+            closed, numeric = stated(eta), _numeric_root(eta)
             worst = max(worst, checks.relative_error(closed, numeric))
             below = ratio_z(closed * (1 - CRITICAL_OFFSET), eta)
             above = ratio_z(closed * (1 + CRITICAL_OFFSET), eta)
@@ -599,13 +666,19 @@ def below_numeric(settings: Settings) -> Outcome:
                     counterexample={"eta": point["eta"], "z_c": mpmath.nstr(closed, 15), "z": mpmath.nstr(z, 15),
                                     "root": mpmath.nstr(numeric, 15)},
                 )
-        eta = mpmath.mpf(1) / 2
-        factor_at = (z_critical(eta), ratio_z(2 * z_critical(eta), eta))
+        factors = {text: first_step_factor(mpmath.mpf(text), stated) for text in FACTOR_ETAS}
+    if not all(factor > 1 for _, factor in factors.values()):
+        return Outcome(
+            "numeric", "refuted", f"a first step from {FACTOR_DISTANCE} z_c does not raise the loss",
+            worst_error=worst, counterexample={e: mpmath.nstr(f, 15) for e, (_, f) in factors.items()},
+        )
+    reported = ", ".join(
+        f"eta = {e}: z_c = {mpmath.nstr(zc, 6)}, factor {mpmath.nstr(f, 6)}" for e, (zc, f) in factors.items()
+    )
     return Outcome(
         "numeric", "confirmed",
-        f"z_c closed form vs findroot at {samples} eta: worst relative error {worst:.2g}; ratio crosses 1 at z_c;"
-        f" at eta = 1/2, z_c = {mpmath.nstr(factor_at[0], 10)} and the first step from z = 2 z_c multiplies the"
-        f" loss by {mpmath.nstr(factor_at[1], 10)}",
+        f"stated z_c vs findroot at {samples} eta: worst relative error {worst:.2g}; ratio crosses 1 at z_c;"
+        f" a first step from z = {FACTOR_DISTANCE} z_c multiplies the loss by: {reported}",
         worst_error=worst,
     )
 
@@ -687,7 +760,7 @@ def global_interval(settings: Settings) -> Outcome:
         return Outcome("interval", "inconclusive", f"z'(0), z'(1) = {ends}, not 0, 1 for every eta ({eta})")
     f = _global_functions()
     results = {
-        f"dz'/dz > 0 on eta in {list(ETA_BOX)}, z in [0, 1]": enclose(
+        f"dz'/dz > 0 on eta in {ETA_SPAN}, z in [0, 1]": enclose(
             f["dz'/dz"], {"eta": ETA_BOX, "z": (0.0, 1.0)}, lower=0
         ),
         f"0 < z' < 1 on z in [{GLOBAL_EDGE}, {1 - GLOBAL_EDGE}]": enclose(
@@ -793,20 +866,22 @@ def exact_log_symbolic(settings: Settings) -> Outcome:
             "e^{t vc_log_step} - (1 + t vc_step)": sp.exp(t * step) - (1 + t * d.vc_step),
             "e^{t vc_log_step} - (1 - eta gradient/(t sigma_k^2))": sp.exp(t * step)
             - (1 - eta * d.gradient / (t * d.terminal_variance)),
-            "vc_log_ratio - (1 - eta)^2": d.vc_log_ratio - (1 - eta) ** 2,
+            f"vc_log_ratio - ({STATED['vc_log_ratio']})": d.vc_log_ratio - STATED["vc_log_ratio"],
         },
         settings,
     )
-    if outcome.status == "confirmed" and d.vc_log_ratio.free_symbols != {eta}:
+    rates = (d.vc_log_ratio, STATED["vc_log_ratio"])
+    if outcome.status == "confirmed" and any(rate.free_symbols != {eta} for rate in rates):
         return Outcome("symbolic", "inconclusive", f"vc_log_ratio {d.vc_log_ratio} is not a function of eta alone")
     return outcome
 
 
 def exact_log_numeric(settings: Settings) -> Outcome:
-    """Run the log update LOG_STEPS steps: Loss(a_k) = (1 - eta)^{2k} Loss(a_0) to the working precision."""
+    """Run the derived log update LOG_STEPS steps: Loss(a_k) = c^k Loss(a_0), c the stated rate, to the working
+    precision."""
     from analysis.symbols import eta as eta_symbol
 
-    c = sp.lambdify(eta_symbol, _derived().vc_log_ratio, "mpmath")
+    c = sp.lambdify(eta_symbol, STATED["vc_log_ratio"], "mpmath")
     region = {**REGION, "eta": checks.uniform(0.01, 0.9)}
     tol = checks.mp_rtol(settings.dps)
     worst = 0.0
@@ -824,7 +899,8 @@ def exact_log_numeric(settings: Settings) -> Outcome:
                     )
     return Outcome(
         "numeric", "confirmed",
-        f"{LOG_STEPS} steps from random a0: worst relative error of Loss(a_k) vs (1-eta)^(2k) Loss(a_0) {worst:.2g}"
+        f"{LOG_STEPS} steps from random a0: worst relative error of Loss(a_k) vs ({_text(STATED['vc_log_ratio'])})^k"
+        f" Loss(a_0) {worst:.2g}"
         f" (tol {tol:.0e})",
         worst_error=worst,
     )
@@ -867,7 +943,7 @@ CLAIMS = (
     Claim(
         id="vc-above",
         statement=f"For a > a* and 0 < eta < 1 the ratio lies strictly between {_text(STATED['vc_ratio_lower_bound'])}"
-        f" and {_text(STATED['vc_ratio_upper_bound'])}.",
+        f" (its limit as a -> a*) and {_text(STATED['vc_ratio_upper_bound'])} (its limit as a -> oo).",
         latex=rf"a_k > a^*,\ 0<\eta<1 \implies {_latex(STATED['vc_ratio_lower_bound'])}"
         rf" < \frac{{L(a_{{k+1}})}}{{L(a_k)}} < {_latex(STATED['vc_ratio_upper_bound'])}",
         assumptions="0 < z < 1 (a > a*), 0 < eta < 1; interval box eta in [0.01, 0.99], u = 1 - z in [0, 1]",
@@ -903,10 +979,10 @@ CLAIMS = (
     ),
     Claim(
         id="vc-exact-log",
-        statement="The update a' = a + log(1 - eta gradient/(t sigma_k^2))/t gives Loss(a_k) = (1 - eta)^(2k) Loss(a_0)"
-        " exactly for every a_0.",
+        statement="The update a' = a + log(1 - eta gradient/(t sigma_k^2))/t gives Loss(a_k) ="
+        f" ({_text(STATED['vc_log_ratio'])})^k Loss(a_0) exactly for every a_0.",
         latex=r"a_{k+1} = a_k + \tfrac1t\log\!\left(1 - \frac{\eta\,L'(a_k)}{t\,\sigma_k^2(t)}\right) \implies"
-        r" L(a_k) = (1-\eta)^{2k} L(a_0)",
+        rf" L(a_k) = \left({_latex(STATED['vc_log_ratio'])}\right)^{{k}} L(a_0)",
         assumptions="any a_0, a*, t > 0, sigma > 0, 0 < eta < 1",
         expected="holds",
         symbolic=exact_log_symbolic,
