@@ -61,6 +61,30 @@ def test_a_wrong_stated_formula_is_refuted_by_the_symbolic_check(key):
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "factor"),
+    [("eta_max", sp.Rational(101, 100)), ("curvature", sp.Rational(101, 100)), ("growth", sp.Rational(105, 100))],
+)
+def test_a_wrong_stated_formula_is_refuted_by_running_gd(key, factor):
+    """The runs test the stated eta_max (multiplier 1 there), curvature (|1 - eta L''|) and C (escape growth)."""
+    wrong = {**gd.STATED_STABILITY, key: factor * gd.STATED_STABILITY[key]}
+    assert gd.stability_numeric(FAST, stated=wrong).status == "refuted"
+
+
+def test_escape_increments_follow_the_derived_flow_time(f_numpy, f_mpmath):
+    """N(z0_{i+1}) - N(z0_i) = flow time / eta + 1/2 ln(v_end/v_start) to within the integer slack; a flow time
+    1% off (what a 1% error in C amounts to) is outside it."""
+    point = {"a_star": -0.4, "t": 0.7, "sigma": 1.9}
+    eta = gd.GROWTH_STEP / float(f_numpy.gd_curvature_optimum(**point))
+    depths = np.asarray(gd.GROWTH_DEPTHS)
+    steps = gd._escape_steps(f_numpy, point["a_star"], point["t"], point["sigma"], depths, eta)
+    with mpmath.workdps(30):
+        residuals = gd._increment_residuals(f_mpmath, point, gd.GROWTH_DEPTHS, steps, eta)
+        assert max(map(abs, residuals)) <= gd.ESCAPE_STEP_SLACK
+        off = gd._increment_residuals(f_mpmath, point, gd.GROWTH_DEPTHS, steps, eta * 1.01)
+    assert max(map(abs, off)) > gd.ESCAPE_STEP_SLACK
+
+
 def test_a_wrong_stated_second_order_term_is_refuted():
     wrong = {**gd.STATED_LEMMA1, "c2": 2 * gd.STATED_LEMMA1["c2"]}
     assert gd.lemma1_symbolic(FAST, stated=wrong).status == "refuted"
