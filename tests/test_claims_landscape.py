@@ -86,3 +86,11 @@ def test_asymptotic_range_keeps_the_bound_above_rounding():
     for dps in (20, 27, 50):
         w_max = landscape.asymptotic_w_max(dps)
         assert landscape.NEXT_ORDER * mpmath.exp(-w_max) > 10 * checks.mp_rtol(dps)
+
+
+def test_a_wrong_stated_threshold_is_refuted_by_the_numeric_check(monkeypatch):
+    from analysis.symbols import a_star, t
+
+    monkeypatch.setattr(landscape, "STATED_THRESHOLD", a_star - sp.log(3) / t)
+    assert landscape.nonconvex_numeric(FAST).status == "refuted"
+    assert landscape.nonconvex_symbolic(FAST).status == "refuted"

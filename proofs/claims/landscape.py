@@ -185,8 +185,11 @@ def nonconvex_symbolic(settings: Settings) -> Outcome:
 
 
 def nonconvex_numeric(settings: Settings) -> Outcome:
-    """At random points, the sign of the generated Hessian (float64 and mpmath) against a vs a* - ln2/t."""
+    """At random points, the sign of the generated Hessian (float64 and mpmath) against a vs the stated threshold."""
+    from analysis.symbols import a_star, t
+
     f64, fmp = checks.compiled("numpy"), checks.compiled("mpmath")
+    threshold = sp.lambdify((a_star, t), STATED_THRESHOLD, "mpmath")
     sample = checks.draw(REGION, settings)
     h64 = f64.hessian(**sample)
     worst = 0.0
@@ -194,7 +197,7 @@ def nonconvex_numeric(settings: Settings) -> Outcome:
         for index, point in enumerate(checks.points(sample)):
             args = {k: mpmath.mpf(v) for k, v in point.items()}
             h = fmp.hessian(**args)
-            predicted = mpmath.sign(args["a"] - (args["a_star"] - mpmath.log(2) / args["t"]))
+            predicted = mpmath.sign(args["a"] - threshold(args["a_star"], args["t"]))
             if mpmath.sign(h) != predicted:
                 return Outcome(
                     "numeric",
@@ -211,7 +214,7 @@ def nonconvex_numeric(settings: Settings) -> Outcome:
     return Outcome(
         "numeric",
         "confirmed",
-        f"sign(Hessian) = sign(a - a* + ln2/t) at {settings.samples} points; float64 vs {settings.dps}-digit"
+        f"sign(Hessian) = sign(a - ({STATED_THRESHOLD})) at {settings.samples} points; float64 vs {settings.dps}-digit"
         f" Hessian worst relative error {worst:.2g}",
         worst_error=worst,
     )
@@ -251,7 +254,7 @@ def hessian_sign_quotient(parts=None):
     from proofs import interval
 
     d, scaled, w = hessian_sign_parts() if parts is None else parts
-    evaluate = sp.lambdify((d, t), [scaled, w], modules=[{"exp": iv.exp, "log": iv.log}, "mpmath"])
+    evaluate = sp.lambdify((d, t), [scaled, w], modules=[{"exp": iv.exp, "log": iv.log, "mpf": iv.mpf}, "mpmath"])
 
     def quotient(d, t):
         h, w = evaluate(d, t)
