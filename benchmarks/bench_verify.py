@@ -19,8 +19,9 @@ def main() -> int:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "proofs", "verify"], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    print(f"verify (defaults): {seconds:.2f} s; target {TARGET_SECONDS:.0f} s; ratio {seconds / TARGET_SECONDS:.2f};"
-          f" exit {done.returncode}")
+    verdict = "MET" if seconds <= TARGET_SECONDS else "MISSED"
+    print(f"verify (defaults): {seconds:.2f} s; target {TARGET_SECONDS:.0f} s; ratio {seconds / TARGET_SECONDS:.2f}"
+          f" {verdict}; exit {done.returncode}" + ("" if done.returncode == 0 else f" ({done.stderr.strip()[-200:]})"))
     return 0
 
 
