@@ -65,8 +65,8 @@ SECTIONS = (
     Section(
         "loss",
         "The loss, derived from the ODE and the expectation",
-        "SymPy solves the initial value problem of Section~\\ref{sec:model} with \\texttt{dsolve}, "
-        "which gives the flow map. The loss is the expectation over $x_0$ of half the squared difference "
+        "The flow map is the solution of the initial value problem of Section~\\ref{sec:model}, obtained as "
+        "that section says. The loss is the expectation over $x_0$ of half the squared difference "
         "between the flow maps of $a$ and $a^{*}$, taken with \\texttt{sympy.stats}; it depends on the "
         "distribution of $x_0$ only through the moments shown.",
         ("flow", "loss", "loss_*"),
@@ -103,8 +103,9 @@ SECTIONS = (
         "Theorem 1 and the exact discrete-time analysis",
         "The paper's variance-corrected update divides the gradient by $t^2\\sigma_k^2(t)$. Below are its "
         "step, the exact one-step loss ratio, the same ratio in $z = e^{(a^{*}-a)t}$ (in which $a$ cancels), "
-        "its limit at the optimum and its first-order expansion in $\\eta$. The claims then separate what "
-        "holds exactly, what holds to first order, and what is false as stated.",
+        "its limit at the optimum, its expansions in $\\eta$, its bounds above $a^{*}$, the critical $z$ "
+        "below $a^{*}$, and a step taken in the output $e^{at}$ with its loss ratio. The claims then separate "
+        "what holds exactly, what holds to first order, and what is false as stated.",
         ("vc_*", "theorem1_*"),
         ("theorem1-*", "vc-exact-ratio", "vc-above", "vc-below", "vc-global", "vc-exact-log"),
         figures=("vc_ratio",),
