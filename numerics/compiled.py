@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -12,7 +13,7 @@ import sympy as sp
 
 from analysis.derivation import Derivation
 from analysis.symbols import SYMBOLS
-from numerics.domain import check
+from numerics.domain import check_range
 from numerics.rewrites import apply_rules
 from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
 
@@ -50,20 +51,44 @@ def high_precision(fallback, point, name: str, arguments: tuple[str, ...]):
     return tuple(floats) if isinstance(value, list | tuple) else floats[0]
 
 
+_SMALL = 1 / EXTREME_PREFACTOR
+
+
+def _may_be_extreme(least: float, greatest: float, large: float) -> bool:
+    """Whether an argument with entries in [least, greatest] may have one of magnitude > `large` or
+    in (0, 1/EXTREME_PREFACTOR): decided from the ends when they have one sign (or are both 0)."""
+    if least > 0 or greatest < 0:
+        small, big = (least, greatest) if least > 0 else (-greatest, -least)
+        return not (big <= large and small >= _SMALL)
+    return not (least == greatest == 0)  # zero crossed: the least nonzero magnitude is unknown (or nan)
+
+
 def _extreme(v: np.ndarray, large: float) -> np.ndarray | None:
-    """Mask of |v| > `large` or 0 < |v| < 1/EXTREME_PREFACTOR; None when there is none, found with
-    two reductions and no temporary array for a one-signed argument."""
-    if v.size == 0:
-        return None
-    lo, hi = float(v.min()), float(v.max())
-    if lo > 0 or hi < 0:  # one sign, no zero: the extremes of |v| are the ends
-        small, big = (lo, hi) if lo > 0 else (-hi, -lo)
-        if big <= large and small >= 1 / EXTREME_PREFACTOR:
-            return None
+    """Mask of |v| > `large` or 0 < |v| < 1/EXTREME_PREFACTOR; None when there is none."""
     magnitude = np.abs(v)
-    if magnitude.max() <= large and magnitude.min() >= 1 / EXTREME_PREFACTOR:
+    if magnitude.size == 0 or (magnitude.max() <= large and magnitude.min() >= _SMALL):
         return None
-    return (magnitude > large) | ((magnitude > 0) & (magnitude < 1 / EXTREME_PREFACTOR))
+    return (magnitude > large) | ((magnitude > 0) & (magnitude < _SMALL))
+
+
+def _not_normal(r: np.ndarray, scratch: np.ndarray) -> np.ndarray | None:
+    """Mask of the nan, infinite, zero and subnormal entries of `r` (None when there is none), with
+    |r| formed in `scratch`: two reductions decide the common all-normal case (a nan fails both)."""
+    magnitude = np.abs(r, out=scratch)
+    if magnitude.min() >= _FLOAT_TINY and magnitude.max() < np.inf:
+        return None
+    return ~(np.isfinite(r) & (magnitude >= _FLOAT_TINY))
+
+
+BLOCK = 1 << 13
+"""Entries evaluated at once: the generated code's dozen temporaries, 64 KiB each at this size, stay in
+cache and are reused, where at the full size each would be a fresh, page-faulted allocation."""
+
+
+def _value_range(v: np.ndarray) -> tuple[float, float]:
+    if v.size == 0:
+        return math.inf, -math.inf
+    return float(v.min()), float(v.max())
 
 
 FALLBACK_DPS = 40
@@ -110,10 +135,10 @@ class CompiledFunction:
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; unexpected {', '.join(unexpected)}" if unexpected else "")
             )
-        values = [check(n, kwargs[n]) for n in self.arguments]
+        checked = [check_range(n, kwargs[n]) for n in self.arguments]
         if self.backend == "mpmath":
             return self._call_mpmath(kwargs)
-        return self._call_numpy(values)
+        return self._call_numpy([c[0] for c in checked], [c[1:] for c in checked])
 
     def unchecked(self, *arrays):
         """Evaluate on float64 arrays given positionally in `arguments` order, skipping the domain check:
@@ -129,33 +154,55 @@ class CompiledFunction:
             raise ValueError("unchecked evaluation needs the numpy backend")
         if len(arrays) != len(self.arguments):
             raise TypeError(f"{self.name}.unchecked() takes {len(self.arguments)} arrays: {', '.join(self.arguments)}")
-        return self._call_numpy([np.asarray(v, dtype=float) for v in arrays])
+        values = [np.asarray(v, dtype=float) for v in arrays]
+        return self._call_numpy(values, [_value_range(v) for v in values])
 
-    def _call_numpy(self, values):
+    def _call_numpy(self, values, ranges):
+        """The kernel over the broadcast of `values` (entries within `ranges`), block by block; entries
+        whose float64 value is not a normal number, or whose arguments are extreme, are recomputed at
+        high precision and rounded once, so 0 and inf appear only where exact."""
         # Arguments go in unbroadcast, so scalar sub-expressions stay scalar inside the kernel.
         shape = np.broadcast_shapes(*(v.shape for v in values))
+        large = [EXTREME_PREFACTOR if n in _PREFACTORS else np.inf for n in self.arguments]
+        screened = [i for i, (r, big) in enumerate(zip(ranges, large)) if _may_be_extreme(*r, big)]
+        if not shape:
+            return self._call_scalar([v[()] for v in values], bool(screened))
+        out = np.empty(shape)
+        if out.size == 0:
+            return out
+        values = [v.reshape((1,) * (len(shape) - v.ndim) + v.shape) for v in values]
+        row = out[0].size
+        rows = max(1, BLOCK // row)
+        scratch = np.empty((min(rows, shape[0]), *shape[1:]))
+        bad = []
         with np.errstate(all="ignore"):
-            out = np.asarray(self._kernel(*values), dtype=float)
-        if out.shape != shape:
-            out = np.broadcast_to(out, shape).copy()
-        with np.errstate(invalid="ignore"):
-            magnitude = np.abs(out)
-            if magnitude.size and _FLOAT_TINY <= magnitude.min() and magnitude.max() < np.inf:
-                bad = np.zeros(out.shape, dtype=bool)  # all normal numbers (a nan fails both tests)
-            else:
-                bad = ~(np.isfinite(out) & (magnitude >= _FLOAT_TINY))  # nan, inf, 0 and subnormal results
-            for name, v in zip(self.arguments, values):
-                extreme = _extreme(v, EXTREME_PREFACTOR if name in _PREFACTORS else np.inf)
-                if extreme is not None:  # its powers and products may under/overflow on their own
-                    bad |= extreme
-        if bad.any():
-            # Over- or underflow somewhere inside float64 (or an exact zero): recompute those
-            # entries at high precision and round once, so 0 and inf appear only where exact.
+            for start in range(0, shape[0], rows):
+                block = slice(start, start + rows)
+                args = [v if v.shape[0] == 1 else v[block] for v in values]
+                result = out[block]
+                result[...] = self._kernel(*args)
+                mask = _not_normal(result, scratch[: len(result)])
+                for i in screened:  # an extreme argument's powers and products may under/overflow on their own
+                    extreme = _extreme(args[i], large[i])
+                    if extreme is not None:
+                        extreme = np.broadcast_to(extreme, result.shape)
+                        mask = extreme if mask is None else mask | extreme
+                if mask is not None:
+                    bad.append(np.flatnonzero(mask) + start * row)
+        if bad:
             full = [np.broadcast_to(v, shape) for v in values]
-            for index in zip(*np.nonzero(bad)) if out.ndim else [()]:
+            for index in zip(*np.unravel_index(np.concatenate(bad), shape)):
                 point = [float(v[index]) for v in full]
                 out[index] = high_precision(self._fallback, point, self.name, self.arguments)
-        return out[()] if out.ndim == 0 else out
+        return out
+
+    def _call_scalar(self, values, screened: bool):
+        """The kernel at one point (np.float64 arguments: numpy's overflow semantics, not Python's)."""
+        with np.errstate(all="ignore"):
+            value = float(self._kernel(*values))
+        if screened or not _FLOAT_TINY <= abs(value) < math.inf:  # (a nan fails the test)
+            value = high_precision(self._fallback, [float(v) for v in values], self.name, self.arguments)
+        return np.float64(value)
 
     def _call_mpmath(self, kwargs):
         arrays = [np.asarray(kwargs[n], dtype=object) for n in self.arguments]

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["DOMAINS", "check"]
+__all__ = ["DOMAINS", "Domain", "check", "check_range"]
 
-DOMAINS: dict[str, tuple[str, object]] = {
-    "a": ("finite", lambda v: np.ones_like(v, dtype=bool)),
-    "a_star": ("finite", lambda v: np.ones_like(v, dtype=bool)),
-    "x0": ("finite", lambda v: np.ones_like(v, dtype=bool)),
-    "mu": ("finite", lambda v: np.ones_like(v, dtype=bool)),
-    "t": ("> 0", lambda v: v > 0),
-    "sigma": (">= 0", lambda v: v >= 0),
-    "eta": ("> 0", lambda v: v > 0),
-    "z": ("> 0", lambda v: v > 0),
+
+@dataclass(frozen=True)
+class Domain:
+    """The finite numbers above `lower` (strictly when `strict`): an interval, so the least entry decides."""
+
+    words: str
+    lower: float = -math.inf
+    strict: bool = False
+
+    def admits(self, least: float) -> bool:
+        return least > self.lower if self.strict else least >= self.lower
+
+
+DOMAINS: dict[str, Domain] = {
+    "a": Domain("finite"),
+    "a_star": Domain("finite"),
+    "x0": Domain("finite"),
+    "mu": Domain("finite"),
+    "t": Domain("> 0", 0.0, strict=True),
+    "sigma": Domain(">= 0", 0.0),
+    "eta": Domain("> 0", 0.0, strict=True),
+    "z": Domain("> 0", 0.0, strict=True),
 }
-"""symbol name -> (condition in words, predicate on a float array)."""
+"""symbol name -> its domain."""
 
 
 def _as_real_array(name: str, value) -> np.ndarray:
@@ -48,12 +64,25 @@ def _real_scalar(v) -> bool:
     return True
 
 
+def check_range(name: str, value) -> tuple[np.ndarray, float, float]:
+    """The value as a float64 array with its least and greatest entries (inf, -inf when empty), or
+    ValueError naming `name` if it is outside its domain. Two reductions and no temporary array: a nan
+    propagates into both, an infinity into one."""
+    array = _as_real_array(name, value)
+    if array.ndim == 0:
+        least = greatest = float(array)
+    elif array.size == 0:
+        return array, math.inf, -math.inf
+    else:
+        least, greatest = float(array.min()), float(array.max())
+    if not (math.isfinite(least) and math.isfinite(greatest)):
+        raise ValueError(f"{name} must be finite")
+    domain = DOMAINS[name]
+    if not domain.admits(least):
+        raise ValueError(f"{name} must be {domain.words}")
+    return array, least, greatest
+
+
 def check(name: str, value) -> np.ndarray:
     """The value as a float64 array, or ValueError naming `name` if it is outside its domain."""
-    array = _as_real_array(name, value)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite")
-    words, predicate = DOMAINS[name]
-    if not np.all(predicate(array)):
-        raise ValueError(f"{name} must be {words}")
-    return array
+    return check_range(name, value)[0]

@@ -58,6 +58,9 @@ def test_exit_1_when_a_verdict_differs_from_its_expectation(capsys, monkeypatch)
         (["--dps", "5"], "--dps"),
         (["--seed", "-1"], "--seed"),
         (["--samples", "many"], "samples"),
+        (["--seed", "x"], "seed"),
+        (["--dps", "1001"], "--dps"),
+        (["--claim", "lemma1", "--claim", "nope"], "nope"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, word):
