@@ -31,6 +31,9 @@ __all__ = [
     "zero_certificate",
     "symbolic_zero",
     "relative_error",
+    "float64_error",
+    "float64_agreement",
+    "condition_number",
     "numeric_identity",
     "compiled",
     "compiled_expr",
@@ -231,6 +234,47 @@ def relative_error(value, reference) -> float:
     return float(diff / abs(reference)) if reference != 0 else float(diff)
 
 
+def float64_error(value: float, truth) -> float:
+    """relative_error of a float64 `value` against a high-precision `truth`; where the truth lies beyond float64's
+    range the right answer is the infinity of its sign (0 error for exactly that, inf otherwise).
+
+    >>> float64_error(float("inf"), mpmath.mpf("1e400")), float64_error(1e308, mpmath.mpf("1e400"))
+    (0.0, inf)
+    """
+    rounded = float(mpmath.mpmathify(truth))
+    if math.isinf(rounded):
+        return 0.0 if value == rounded else math.inf
+    return relative_error(value, truth)
+
+
+def float64_agreement(values, truths, what: str, point_at: Callable[[int], Mapping[str, float]], conditions=None):
+    """(worst float64_error of `values` against `truths`, None) or (that error, an inconclusive Outcome naming the
+    first point, `point_at(index)`, where it exceeds F64_RTOL: the mathematics may hold while float64 is off).
+
+    `conditions`, if given, are the relative condition numbers of the evaluated function at the points: the
+    tolerance there is F64_RTOL * max(1, condition), since rounding the intermediate values by one ulp already
+    moves an ill-conditioned result (e.g. near one of its zeros) by that factor; the reported error is then
+    divided by the same factor."""
+    worst = 0.0
+    for index, (value, truth) in enumerate(zip(values, truths)):
+        scale = 1.0 if conditions is None else max(1.0, float(conditions[index]))
+        error = float64_error(float(value), truth) / scale
+        if not error <= F64_RTOL:
+            detail = f"{what}: float64 off by {error:.3g} (> {F64_RTOL:.2g}) at {dict(point_at(index))}"
+            if scale > 1:
+                detail += f" (relative to condition number {scale:.3g})"
+            return error, Outcome("numeric", "inconclusive", detail, worst_error=error)
+        worst = max(worst, error)
+    return worst, None
+
+
+def condition_number(expr: sp.Expr, arguments: tuple[sp.Symbol, ...]):
+    """The relative condition number sum_i |x_i df/dx_i| / |f| of `expr` in `arguments`, as an mpmath function of
+    those arguments (derived by differentiation; used to scale float64 tolerances)."""
+    f = sp.Add(*(sp.Abs(x * sp.diff(expr, x)) for x in arguments)) / sp.Abs(expr)
+    return sp.lambdify(arguments, f, "mpmath")
+
+
 def numeric_identity(
     region: Region,
     settings: Settings,
@@ -268,17 +312,11 @@ def numeric_identity(
             worst_mp = max(worst_mp, error)
         if lhs64 is not None:
             values = np.broadcast_to(np.asarray(lhs64(**sample), dtype=float), (settings.samples,))
-            for index, (value, truth) in enumerate(zip(values, truths)):
-                error = relative_error(float(value), truth)
-                if not error <= F64_RTOL:
-                    point = points({k: v[index : index + 1] for k, v in sample.items()})[0]
-                    return Outcome(
-                        "numeric",
-                        "inconclusive",
-                        f"{what}: float64 off by {error:.3g} (> {F64_RTOL:.2g}) at {point}",
-                        worst_error=error,
-                    )
-                worst_64 = max(worst_64, error)
+            worst_64, failed = float64_agreement(
+                values, truths, what, lambda index: points({k: v[index : index + 1] for k, v in sample.items()})[0]
+            )
+            if failed is not None:
+                return failed
     detail = (
         f"{what} at {settings.samples} points: worst relative error {worst_mp:.2g} at {settings.dps} digits"
         f" (tol {tol_mp:.0e})"

@@ -11,6 +11,7 @@ from mpmath import iv
 
 from analysis.symbols import eta as ETA
 from analysis.symbols import z as Z
+from proofs import checks
 from proofs.claim import Settings, run_claim
 from proofs.claims import vc_discrete
 from proofs.interval import Enclosure, enclose, exp_moment
@@ -390,6 +391,25 @@ def test_statements_are_rendered_from_the_stated_formulas():
 def test_as_stated_grid_without_a_gap_is_inconclusive(monkeypatch):
     monkeypatch.setattr(vc_discrete, "CLEAR_GAP", float("inf"))
     assert vc_discrete.as_stated_numeric(FAST).status == "inconclusive"
+
+
+def test_as_stated_numeric_confirms_an_update_for_which_the_statement_is_true(monkeypatch):
+    """The check is not built to refute: with an update whose loss ratio is exactly 1 - 2 eta it confirms."""
+    true_loss = vc_discrete.loss
+
+    def exact_update(a0, a_star, t, eta):
+        return ("after one step", a0, eta)
+
+    def loss(a, a_star, t, sigma):
+        if isinstance(a, tuple):
+            _, a0, eta = a
+            return (1 - 2 * eta) * true_loss(a0, a_star, t, sigma)
+        return true_loss(a, a_star, t, sigma)
+
+    monkeypatch.setattr(vc_discrete, "vc_update", exact_update)
+    monkeypatch.setattr(vc_discrete, "loss", loss)
+    outcome = vc_discrete.as_stated_numeric(FAST)
+    assert outcome.status == "confirmed" and outcome.worst_error <= checks.mp_rtol(FAST.dps), outcome
 
 
 @pytest.mark.parametrize("claim_id", ["vc-above", "vc-below", "vc-global"])
