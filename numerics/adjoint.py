@@ -50,14 +50,23 @@ def _vector_field():
     return tuple(sp.lambdify((x, a), expr, "numpy") for expr in (f, sp.diff(f, x), sp.diff(f, a)))
 
 
-def _flow(param: float, x0: np.ndarray, t: float) -> np.ndarray:
+def _solve(fun, span, y0, what: str) -> np.ndarray:
+    """The state at the end of `span`, by solve_ivp (DOP853); ValueError where the solver fails or the state
+    leaves float64 (e^{a t} beyond ~1e308), never a silently wrong number."""
     from scipy.integrate import solve_ivp
 
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(fun, span, y0, method="DOP853", rtol=SOLVER_RTOL, atol=SOLVER_ATOL)
+    end = sol.y[:, -1]
+    if not sol.success or not np.all(np.isfinite(end)):
+        reason = sol.message if not sol.success else "the state is not finite in float64"
+        raise ValueError(f"the {what} solve failed ({reason}): a t and a_star t must keep e^(a t) within float64")
+    return end
+
+
+def _flow(param: float, x0: np.ndarray, t: float, what: str) -> np.ndarray:
     f, _, _ = _vector_field()
-    sol = solve_ivp(
-        lambda s, y: f(y, param) * np.ones_like(y), (0.0, t), x0, method="DOP853", rtol=SOLVER_RTOL, atol=SOLVER_ATOL
-    )
-    return sol.y[:, -1]
+    return _solve(lambda s, y: f(y, param) * np.ones_like(y), (0.0, t), x0, what)
 
 
 def _check(a, x0, a_star, t):
@@ -69,14 +78,13 @@ def _check(a, x0, a_star, t):
 
 
 def adjoint_gradient(a, x0, *, a_star, t) -> float:
-    """dL/da on the samples x0 by the adjoint method (forward solve, then backward augmented solve)."""
-    from scipy.integrate import solve_ivp
-
+    """dL/da on the samples x0 by the adjoint method (forward solve, then backward augmented solve); ValueError
+    where a solve fails or leaves float64."""
     a, x0, a_star, t = _check(a, x0, a_star, t)
     f, f_x, f_a = _vector_field()
     n = x0.size
-    data = _flow(a_star, x0, t)
-    terminal = _flow(a, x0, t)
+    data = _flow(a_star, x0, t, "data (a_star)")
+    terminal = _flow(a, x0, t, "forward")
     adjoint = (terminal - data) / n
 
     def backward(s, y):
@@ -87,8 +95,7 @@ def adjoint_gradient(a, x0, *, a_star, t) -> float:
         )
 
     y_t = np.concatenate([terminal, adjoint, [0.0]])
-    sol = solve_ivp(backward, (t, 0.0), y_t, method="DOP853", rtol=SOLVER_RTOL, atol=SOLVER_ATOL)
-    return float(sol.y[-1, -1])
+    return float(_solve(backward, (t, 0.0), y_t, "backward (adjoint)")[-1])
 
 
 def symbolic_gradient(a, x0, *, a_star, t) -> float:

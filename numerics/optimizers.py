@@ -111,13 +111,37 @@ def representability_error(a0, a_star, t, sigma) -> str | None:
     bound = float(a_bound(t, sigma))
     worst = max(a_star, float(np.max(a0)))
     if worst < bound:
-        return None
+        return _underflow_error(a0, a_star, t, sigma)
     name, symbol = ("a_star", "a*") if a_star >= float(np.max(a0)) else ("a0", "a0")
     overflow = f"e^(2 {symbol} t) would overflow float64"
     if t <= 1 or worst <= 0:
         return f"{name} must be < {bound:.6g} at t = {t:g}, sigma = {sigma:g} ({overflow})"
     return (f"{name} and t: {symbol} = {worst:g} with t = {t:g} is too large ({overflow}); "
             f"need {symbol} < {bound:.6g} at this t, or t < {LOG_BUDGET / (2 * worst):.4g} at this {symbol}")
+
+
+_FLOAT_TINY = float(np.finfo(float).tiny)
+_LOG_FLOAT_TINY = float(np.log(_FLOAT_TINY))
+
+
+def _underflow_error(a0, a_star, t, sigma) -> str | None:
+    """A message naming sigma (or a_star) where the loss at an a_0 farther than FLOW_TOL from a* is below float64's
+    smallest normal number: its runs would start with a loss of 0 (or a subnormal) and no ratio to record.
+    ln Loss = 2 ln sigma - ln 2 + 2 max(a, a*) t + 2 ln(-expm1(-|a - a*| t))."""
+    a_star, t, sigma = (float(np.min(v)) for v in (a_star, t, sigma))
+    w = np.abs(a0 - a_star) * t
+    far = w > FLOW_TOL
+    if not far.any():
+        return None
+    with np.errstate(divide="ignore"):
+        log_loss = (2 * np.log(sigma) - np.log(2) + 2 * np.maximum(a0[far], a_star) * t
+                    + 2 * np.log(-np.expm1(-w[far])))
+    if float(np.min(log_loss)) > _LOG_FLOAT_TINY:
+        return None
+    lowest = float(a0[far][np.argmin(log_loss)])
+    name = "sigma" if sigma < 1 else "a_star"
+    return (f"{name}: the loss at a0 = {lowest:g} (a_star = {a_star:g}, t = {t:g}, sigma = {sigma:g}) underflows"
+            " float64; raise sigma or a_star")
 
 
 _CONVERGED, _DIVERGED, _OVERFLOW, _BUDGET = (STATUSES.index(s) for s in ("converged", "diverged", "overflow", "budget"))
@@ -559,7 +583,12 @@ def run(
         ratio_h = np.full((n, steps), np.nan)
         loss_h[:, 0], a_h[:, 0] = loss0, a0
 
-    done0 = loss0 == 0  # started at the optimum
+    near = np.abs(a0 - problem.a_star) * problem.t <= FLOW_TOL
+    lost = (loss0 < _FLOAT_TINY) & ~near
+    if lost.any():  # no ratio to record from a loss of 0 (or a subnormal) away from the optimum
+        i = int(np.flatnonzero(lost)[0])
+        raise ValueError(_underflow_error(a0[i : i + 1], problem.a_star[i], problem.t[i], problem.sigma[i]))
+    done0 = (loss0 == 0) & near  # started at the optimum
     codes[done0], stop[done0] = _CONVERGED, 0
     idx = np.flatnonzero(~done0)
     prob = problem.take(idx) if done0.any() else problem
@@ -576,7 +605,7 @@ def run(
             x0 = None
             if optimizer.batch is not None:
                 x0 = sample_x0(problem, optimizer.batch, seed, k, rows=idx)
-            with np.errstate(over="ignore", invalid="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 a_next, state = optimizer.update(a, state, prob, x0)
         else:
             a_next = a + step
@@ -620,7 +649,7 @@ def run(
             stop[idx[converged | diverged]] = k + 1
             if overflow is not None:
                 codes[idx[overflow]] = _OVERFLOW
-                stop[idx[overflow]] = k  # the last representable iterate
+                stop[idx[overflow | undefined]] = k  # the last representable (recorded) iterate
             done = idx[finished]
             final_a[done] = np.where(ok, a_next, a)[finished]
             final_loss[done] = np.where(ok, loss, loss_prev)[finished]

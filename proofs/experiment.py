@@ -63,6 +63,9 @@ MAX_STEPS = 1_000_000
 MAX_HISTORY = 5_000_000
 """Cap on len(a0) * (steps + 1): the histories (a, loss, ratio as float64) then take at most 120 MB per
 optimiser and runs.csv stays within a few hundred MB."""
+MAX_BATCH_SAMPLES = 10_000_000
+"""Cap on batch times the runs drawn at once (the a_0 values, or the heat map's a_0 x eta grid): one step's x0
+draw and its per-sample gradient temporaries then stay within a few hundred MB."""
 HEATMAP_POINTS = 11
 """a_0 points of the heat map: odd, so that a* itself is one (marked in the figure)."""
 HEATMAP_ETA_FACTORS = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -161,6 +164,10 @@ class ExperimentConfig:
             raise ValueError("heatmap_" + error)
         if min(self.heatmap_eta) <= 0:
             raise ValueError("heatmap_eta must be > 0")
+        runs = max(len(self.a0), len(self.heatmap_a0) * len(self.heatmap_eta))
+        if any(name in BATCHED for name in optimizers) and self.batch * runs > MAX_BATCH_SAMPLES:
+            raise ValueError(f"batch: {self.batch} samples x {runs} runs drawn at once exceed MAX_BATCH_SAMPLES = "
+                             f"{MAX_BATCH_SAMPLES}; a smaller batch or fewer a0")
         if self.tol >= 1:
             raise ValueError("tol must be < 1 (a relative loss reduction)")
         if "vc-log" in optimizers and max(self.eta, *self.heatmap_eta) > 1:

@@ -39,6 +39,9 @@ def _colors() -> dict[str, str]:
 COLORS = _colors()
 """One colour per optimiser, the same in every figure."""
 
+THEORY_GREYS = ("0.0", "0.4", "0.65")
+"""Grey levels of the theory and landscape curves (several t): the tab10 colours belong to the optimisers."""
+
 _LINESTYLES = ("-", "--", "-.", ":")
 _MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*")
 
@@ -102,7 +105,7 @@ def _landscape(result, path):
     a = _a_axis(c)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, t in enumerate(sorted({c.t / 2, c.t, 2 * c.t})):
-        color = f"C{i}"
+        color = THEORY_GREYS[i]
         loss = derived("loss")(a=a, a_star=c.a_star, t=t, sigma=c.sigma)
         drawn = _plottable(loss)
         note = "" if np.isfinite(drawn).any() else f" (Loss > {PLOT_CEILING:g}: not drawn)"
@@ -111,7 +114,7 @@ def _landscape(result, path):
         ax.axvline(threshold, color=color, ls="--", lw=1)
         if t == c.t:
             ax.axvspan(a[0], threshold, color=color, alpha=0.12, label=f"concave region (t = {t:g})")
-    ax.axvline(c.a_star, color="k", lw=1, label="a*")
+    ax.axvline(c.a_star, color="k", lw=1, ls=":", label="a*")
     title = f"Loss landscape (a* = {c.a_star:g}, σ = {c.sigma:g}); dashed: threshold a* - ln2/t"
     ax.set(xlabel="a", ylabel="Loss(a)", title=title)
     ax.legend(fontsize=8)
@@ -128,12 +131,12 @@ def _gradient_hessian(result, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, name, label in zip(axes, ("gradient", "hessian"), ("dLoss/da", "d²Loss/da²")):
         f = derived(name)
-        ax.plot(a, _plottable(f(**{k: values[k] for k in f.arguments})), color="C0")
+        ax.plot(a, _plottable(f(**{k: values[k] for k in f.arguments})), color=THEORY_GREYS[0])
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(c.a_star, color="k", lw=1, ls=":", label="a*")
         threshold = float(derived("concavity_threshold")(a_star=c.a_star, t=c.t))
-        ax.axvline(threshold, color="C3", lw=1, ls="--", label="a* - ln2/t")
+        ax.axvline(threshold, color=THEORY_GREYS[1], lw=1, ls="--", label="a* - ln2/t")
         ax.set(xlabel="a", ylabel=label, title=f"{label} (t = {c.t:g}, σ = {c.sigma:g})")
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -210,10 +213,11 @@ def _vc_ratio(result, path):
     zs = np.logspace(-3, np.log10(z_max), 600)
     ax.semilogx(zs, derived("vc_ratio_z")(z=zs, eta=c.eta), color="k", lw=1.2, label="exact ratio (derived, in z)")
     ax.axhline(1, color="k", lw=0.5, ls=":")
-    ax.hlines(lower(c.eta), zs[0], 1, colors="C2", ls="--", label=f"lower bound above a*: {lower(c.eta):.4g}")
-    ax.hlines(upper(c.eta), zs[0], 1, colors="C3", ls="--", label=f"upper bound above a*: {upper(c.eta):.4g}")
+    for bound, side, ls in ((lower, "lower", "--"), (upper, "upper", ":")):
+        label = f"{side} bound above a*: {bound(c.eta):.4g}"
+        ax.hlines(bound(c.eta), zs[0], 1, colors=THEORY_GREYS[1], ls=ls, label=label)
     if z_critical is not None:
-        ax.axvline(z_critical(c.eta), color="C4", ls="-.", label="z_c")
+        ax.axvline(z_critical(c.eta), color=THEORY_GREYS[2], ls="-.", label="z_c")
     for name, r in result.runs:
         if name not in ("vc", "vc-minibatch", "vc-log"):
             continue

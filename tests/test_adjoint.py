@@ -41,3 +41,10 @@ def test_bad_input_names_the_parameter(name, kwargs):
     args = {"a": 0.5, "x0": [1.0], "a_star": 1.0, "t": 1.0} | kwargs
     with pytest.raises(ValueError, match=name):
         adjoint_gradient(args.pop("a"), args.pop("x0"), **args)
+
+
+@pytest.mark.parametrize("a, t", [(80.0, 10.0), (400.0, 1.0)])
+def test_a_solve_beyond_float64_is_an_error_not_a_number(a, t):
+    """e^{a t} beyond 1.8e308: the solver cannot represent the state; the gradient is refused, not returned as 0."""
+    with pytest.raises(ValueError, match="solve failed"):
+        adjoint_gradient(a, [0.5, -1.0], a_star=1.0, t=t)

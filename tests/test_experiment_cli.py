@@ -84,6 +84,8 @@ def test_cli_writes_the_promised_files_and_summary(tmp_path, capsys):
         ["--a0-range", "0:1:100000000"],
         ["--steps", "100000000"],
         ["--a0-range", "0:1:5000", "--steps", "5000"],
+        ["--batch", "1000000000"],
+        ["--sigma", "1e-300"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_before_any_work(argv, tmp_path, capsys):

@@ -1,6 +1,7 @@
 """Each optimiser on a problem whose answer the derivations give."""
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -164,6 +165,23 @@ def test_overflow_is_a_status_not_a_nan():
     vc = run(OPTIMIZERS["vc"], -700.0, eta=0.5, steps=5, tol=1e-8)
     assert vc.status[0] == "overflow"
     assert np.isfinite(vc.final_a).all() and np.isfinite(vc.final_loss).all()
+
+
+def test_an_undefined_step_stops_at_the_last_recorded_iterate():
+    """vc-minibatch from far below: sampled gradient and variance both underflow (0/0), the step is nan; the run is
+    diverged and its stop points at the last recorded (finite) entry of the history, with no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = run(OPTIMIZERS["vc-minibatch"], -800.0, eta=0.1, steps=5)
+    assert r.status[0] == "diverged"
+    stop = int(r.stop[0])
+    assert np.isfinite(r.a[0, stop]) and np.isfinite(r.loss[0, stop]) and r.final_a[0] == r.a[0, stop]
+
+
+def test_a_loss_that_underflows_away_from_the_optimum_is_refused():
+    with pytest.raises(ValueError, match="^sigma: the loss at a0 = -2 .* underflows"):
+        run(OPTIMIZERS["vc"], [-2.0, 0.5], sigma=1e-300, steps=5)
+    assert run(OPTIMIZERS["vc"], A_STAR, sigma=1e-300, steps=5).status[0] == "converged"  # at a*: Loss = 0 exactly
 
 
 def test_start_at_optimum_is_converged_at_step_zero():

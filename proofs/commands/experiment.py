@@ -36,7 +36,11 @@ def add_arguments(parser) -> None:
         help="relative tolerance (default 1e-8): a run has converged at Loss <= tol Loss(a_0) and, absolute, "
         "|a - a*| t <= 1e-3 (FLOW_TOL); the heat map's a_0 and eta are centred on --a-star and --eta",
     )
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default ./{DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT,
+        help=f"output directory (default ./{DEFAULT_OUT}): runs.csv in long format, one row per optimiser, a0 and"
+             " step (optimizer,a0,step,a,loss,ratio,status,steps_to_tol), and the figures as PNG",
+    )
 
 
 def _floats(text: str, option: str) -> tuple[float, ...]:
