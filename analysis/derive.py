@@ -15,18 +15,34 @@ STEPS = landscape.STEPS + gradient_descent.STEPS + variance_corrected.STEPS + vc
 """Every derivation step, in the order results are listed (the per-sample minibatch results last)."""
 
 
+class _NotDerived(KeyError):
+    """A step read a result that is a step's name but has no value (not applicable to the model, or not yet derived)."""
+
+
+class _Done(dict):
+    """The results derived so far: reading a step name without a value raises `_NotDerived`, any other missing
+    name (a typo) a plain KeyError."""
+
+    def __init__(self, names):
+        super().__init__()
+        self._names = frozenset(names)
+
+    def __missing__(self, key):
+        if key in self._names:
+            raise _NotDerived(key)
+        raise KeyError(key)
+
+
 @lru_cache(maxsize=16)
 def _derive(model: Model) -> Derivation:
-    done: dict = {}
+    done = _Done(step.name for step in STEPS)
     results = []
     for step in STEPS:
-        needs_missing = False
         try:
             expr = step.derive(model, done)
-        except KeyError:
-            needs_missing = True
-            expr = None
-        if expr is None or needs_missing:
+        except _NotDerived:
+            continue  # depends on a result this model does not have: not applicable either
+        if expr is None:
             continue
         done[step.name] = expr
         results.append(Result(step.name, expr, step.description))

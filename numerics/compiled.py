@@ -14,8 +14,17 @@ import sympy as sp
 from analysis.derivation import Derivation
 from analysis.symbols import SYMBOLS
 from numerics.domain import check_range
-from numerics.rewrites import apply_rules
-from numerics.special import exprel_mpmath, exprel_numpy, lambertw_mpmath, lambertw_numpy
+from numerics.rewrites import FLOAT_RULES, apply_rules
+from numerics.special import (
+    exp_mpmath,
+    expm1_mpmath,
+    exprel_2_mpmath,
+    exprel_2_numpy,
+    exprel_mpmath,
+    exprel_numpy,
+    lambertw_mpmath,
+    lambertw_numpy,
+)
 
 __all__ = ["compile", "generate", "high_precision", "Compiled", "CompiledFunction", "FALLBACK_DPS", "BACKENDS"]
 
@@ -33,10 +42,16 @@ _PREFACTORS = frozenset({"sigma", "mu", "x0", "t", "eta"})
 def high_precision(fallback, point, name: str, arguments: tuple[str, ...]):
     """`fallback` (an mpmath-generated function, of one output or a list of them) at the float64 `point`,
     at FALLBACK_DPS and then RETRY_DPS digits until every output is finite, rounded to float.
-    ValueError where an output is not real (e.g. a log of a negative number: outside the domain)."""
+    ValueError where an output is not real (e.g. a log of a negative number: outside the domain) or divides by
+    zero (a parameter on its domain's boundary, e.g. sigma = 0 in 2/(sigma^2 t^2 e^{2 a* t}))."""
+    where = ", ".join(f"{n}={x!r}" for n, x in zip(arguments, point))
     for dps in (FALLBACK_DPS, *RETRY_DPS):
         with mpmath.workdps(dps):
-            value = fallback(*map(mpmath.mpf, point))
+            try:
+                value = fallback(*map(mpmath.mpf, point))
+            except ZeroDivisionError:
+                raise ValueError(f"{name} is undefined at {where}: a division by zero (a parameter on the boundary"
+                                 " of its domain)") from None
             outputs = value if isinstance(value, list | tuple) else [value]
             if all(mpmath.isfinite(v) for v in outputs):
                 break
@@ -44,7 +59,6 @@ def high_precision(fallback, point, name: str, arguments: tuple[str, ...]):
     for v in outputs:
         if isinstance(v, mpmath.mpc):
             if v.imag != 0:
-                where = ", ".join(f"{n}={x!r}" for n, x in zip(arguments, point))
                 raise ValueError(f"{name} is not real at {where}: parameters outside its domain")
             v = v.real
         floats.append(float(v))
@@ -100,8 +114,12 @@ RETRY_DPS = (160, 640)
 at eta = 1 needs e^x resolved next to 1: about |x|/2.3 digits)."""
 
 _MODULES = {
-    "numpy": [{"exprel": exprel_numpy, "LambertW": lambertw_numpy}, "numpy"],
-    "mpmath": [{"exprel": exprel_mpmath, "LambertW": lambertw_mpmath}, "mpmath"],
+    "numpy": [{"exprel": exprel_numpy, "exprel_2": exprel_2_numpy, "LambertW": lambertw_numpy}, "numpy"],
+    "mpmath": [
+        {"exprel": exprel_mpmath, "exprel_2": exprel_2_mpmath, "LambertW": lambertw_mpmath, "exp": exp_mpmath,
+         "expm1": expm1_mpmath},
+        "mpmath",
+    ],
 }
 
 
@@ -217,16 +235,33 @@ class CompiledFunction:
         return np.frompyfunc(one, len(arrays), 1)(*arrays)
 
 
+def _cse_grouped(exprs):
+    """sympy.cse, with each grouped sub-expression (sympy.UnevaluatedExpr, from the exprel_split rule) assigned
+    first as a variable of its own, so the generated code forms it before the sums it belongs to."""
+    groups: dict[sp.Basic, sp.Symbol] = {}
+
+    def name(node):
+        return groups.setdefault(node, sp.Symbol(f"grouped{len(groups)}"))
+
+    def ungroup(e):
+        return e.replace(lambda n: isinstance(n, sp.UnevaluatedExpr), name)
+
+    one = not isinstance(exprs, list | tuple)  # lambdify hands over a single expression as itself
+    plain = ungroup(exprs) if one else [ungroup(e) for e in exprs]
+    assignments, reduced = sp.cse(plain, list=not one)
+    return [(symbol, group.args[0]) for group, symbol in groups.items()] + assignments, reduced
+
+
 def generate(args, expr, backend: str):
-    """lambdify `expr` (or a list of expressions) with CSE and the project's special functions
-    (exprel, Lambert W) mapped for `backend`: the one place those mappings live."""
-    return sp.lambdify(args, expr, modules=_MODULES[backend], cse=True)
+    """lambdify `expr` (or a list of expressions) with CSE (grouped sums first) and the project's special
+    functions (exprel, exprel_2, Lambert W) mapped for `backend`: the one place those mappings live."""
+    return sp.lambdify(args, expr, modules=_MODULES[backend], cse=_cse_grouped)
 
 
 @lru_cache(maxsize=256)
 def _compile_one(name: str, expr: sp.Basic, backend: str) -> CompiledFunction:
     args = _ordered_arguments(expr)
-    rewritten = apply_rules(expr)
+    rewritten = apply_rules(expr, FLOAT_RULES)
     kernel = generate(args, rewritten, backend)
     fallback = generate(args, rewritten, "mpmath") if backend == "numpy" else None
     return CompiledFunction(

@@ -15,10 +15,10 @@ from sympy.codegen.cfunctions import expm1, log1p
 from sympy.codegen.rewriting import expm1_opt, optimize
 
 from analysis.symbols import a, a_star, t, z
-from numerics.special import exprel
+from numerics.special import exprel, exprel_2
 
-__all__ = ["Rule", "through_z", "exp_difference", "expm1_rule", "log1p_rule",
-    "log1p_rule", "removable_singularity", "RULES", "apply_rules"]
+__all__ = ["Rule", "through_z", "exp_difference", "expm1_rule", "log1p_rule", "exprel_split",
+    "removable_singularity", "RULES", "FLOAT_RULES", "apply_rules"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,36 @@ def _pivot(u: sp.Expr) -> sp.Expr:
 
 log1p_rule = Rule("log1p", "log(1 + u) as log1p(u), u in expm1 form: no loss where u is small.", _log1p)
 
+def _exprel_split(expr: sp.Expr) -> sp.Expr:
+    """c exprel(u) + r -> [c + r] + c u exprel_2(u)/2, where c and r are free of exprel and [c + r] is grouped
+    (sympy.UnevaluatedExpr): the generated code forms it first, so a c + r that cancels (eta - 1 at eta ~ 1) does so
+    exactly, before the small variation c u exprel_2(u)/2 is added."""
+
+    def parts(node):
+        if not isinstance(node, sp.Add):
+            return None
+        varying = [term for term in node.args if term.has(exprel)]
+        if len(varying) != 1 or len(node.args) < 2:
+            return None
+        factors = [f for f in sp.Mul.make_args(varying[0]) if isinstance(f, exprel)]
+        if len(factors) != 1:
+            return None
+        c = varying[0] / factors[0]
+        return None if c.has(exprel) else (c, node - varying[0], factors[0].args[0])
+
+    def replace(node):
+        c, r, u = parts(node)
+        return sp.UnevaluatedExpr(sp.factor(c + r)) + c * u * exprel_2(u) / 2
+
+    return expr.replace(lambda node: parts(node) is not None, replace)
+
+
+exprel_split = Rule(
+    "exprel_split",
+    "c exprel(u) + r as [c + r] + c u exprel_2(u)/2, [c + r] formed first: no loss where c + r cancels.",
+    _exprel_split,
+)
+
 through_z = Rule(
     "through_z",
     "A function of z = e^{(a*-a)t} alone is evaluated through z, regularised at z = 1.",
@@ -163,7 +193,11 @@ through_z = Rule(
 )
 
 RULES: tuple[Rule, ...] = (through_z, removable_singularity, exp_difference, expm1_rule, log1p_rule)
-"""The rules, in the order they are applied."""
+"""The rules giving the regular form (removable singularities through exprel), in the order they are applied: the
+form the interval enclosures of `proofs` take apart."""
+
+FLOAT_RULES: tuple[Rule, ...] = (*RULES, exprel_split)
+"""The rules of generated floating-point code: the regular form, then exprel's constant part split off."""
 
 
 def apply_rules(expr: sp.Expr, rules: tuple[Rule, ...] = RULES) -> sp.Expr:

@@ -106,6 +106,10 @@ class Claim:
     def __post_init__(self):
         if not self.id or self.id != self.id.lower() or " " in self.id:
             raise ValueError("claim id must be lower-case words joined by hyphens")
+        for name in ("statement", "latex", "assumptions"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"claim {self.id}: {name} must be a non-empty string")
         if self.expected not in ("holds", "refuted"):
             raise ValueError("expected must be holds or refuted")
         if self.inequality and self.interval is None:

@@ -162,3 +162,20 @@ def test_settings_reject_bools_and_non_integers(field):
         Settings(**{field: True})
     with pytest.raises(ValueError, match=field):
         Settings(**{field: 30.0})
+
+
+@pytest.mark.parametrize("field", ["statement", "latex", "assumptions"])
+@pytest.mark.parametrize("blank", ["", "  \n\t"])
+def test_claim_rejects_an_empty_text_field(field, blank):
+    texts = {"statement": "a false identity", "latex": "x", "assumptions": "t > 0"}
+    with pytest.raises(ValueError, match=field):
+        Claim("false-square", **{**texts, field: blank}, expected="holds", symbolic=_false_symbolic)
+    assert Claim("false-square", **texts, expected="holds", symbolic=_false_symbolic).statement == texts["statement"]
+
+
+def test_registered_claims_have_non_empty_text():
+    assert registry.CLAIMS
+    for claim in registry.CLAIMS:
+        for field in ("statement", "latex", "assumptions"):
+            value = getattr(claim, field)
+            assert isinstance(value, str) and value.strip(), f"{claim.id}: empty {field}"

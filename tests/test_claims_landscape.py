@@ -12,6 +12,11 @@ from proofs.claims import landscape
 
 FAST = Settings(samples=20, seed=3, dps=40)
 
+BOUND_OVER_SLACK = 100
+"""At the largest |w| sampled at dps digits the bound NEXT_ORDER e^{-|w|} exceeds the rounding slack mp_rtol(dps) by
+two digits, so a deviation at the bound is resolved above rounding (the claim's BOUND_OVER_SLACK_DIGITS = 2, written
+out here so that lowering it fails this test)."""
+
 
 @pytest.mark.parametrize("claim_id", ["loss-closed-form", "loss-nonconvex", "loss-asymmetry"])
 def test_claim_holds(claim_id):
@@ -85,7 +90,7 @@ def test_independent_moments_are_not_the_models_expectation():
 def test_asymptotic_range_keeps_the_bound_above_rounding():
     for dps in (20, 27, 50):
         w_max = landscape.asymptotic_w_max(dps)
-        assert landscape.NEXT_ORDER * mpmath.exp(-w_max) > 10 * checks.mp_rtol(dps)
+        assert landscape.NEXT_ORDER * mpmath.exp(-w_max) > BOUND_OVER_SLACK * checks.mp_rtol(dps)
 
 
 def test_a_wrong_stated_threshold_is_refuted_by_the_numeric_check(monkeypatch):

@@ -9,7 +9,22 @@ import sympy as sp
 from sympy import stats
 
 from analysis import Derivation, Euler, Model, Normal, Result, TwoPoint, Uniform, clear_caches, derive
+from analysis.steps import Step
 from analysis.symbols import SYMBOLS, a, a_star, eta, mu, sigma, t, x0, z
+
+EVALF_DIGITS = 40
+"""Digits of every numeric evaluation here (sp.N / evalf, adaptive: the digits are correct, cancellation included)."""
+
+IDENTITY_ATOL = 10.0 ** -(EVALF_DIGITS - 5)
+"""An exact identity between O(1) values (loss ratios 0.1 .. 0.5 at the points used) evaluated to EVALF_DIGITS
+digits: 5 digits of margin below 1 (1e-35)."""
+
+FD_STEP = sp.Rational(1, 10**12)
+"""Step in eta of the finite difference for the first-order coefficient (exact rational)."""
+
+FD_ATOL = 1e-9
+"""Finite difference at FD_STEP vs the eta coefficient: off by its truncation FD_STEP |c2| = 2.9e-11 at the point used
+(c2 = 28.9); rounding (10^-EVALF_DIGITS / FD_STEP = 1e-28) is negligible. Margin 35x."""
 
 EXPECTED_ORDER = (
     "flow",
@@ -95,11 +110,11 @@ def test_concavity_threshold_is_where_the_hessian_vanishes(paper):
 def test_lemma1_first_order_matches_the_derivative_of_the_exact_ratio(paper):
     exact = paper.loss.subs(a, a - eta * paper.gradient) / paper.loss
     point = {a: sp.Rational(3, 10), a_star: sp.Rational(1, 2), t: sp.Rational(7, 5), sigma: sp.Rational(6, 5)}
-    h = sp.Rational(1, 10**12)
-    # finite difference in eta at 0, at 40 digits, against the first-order coefficient
-    slope = ((exact.subs(point).subs(eta, h) - 1) / h).evalf(40)
-    coefficient = sp.diff(paper.gd_ratio_first_order, eta).subs(point).evalf(40)
-    assert abs(slope - coefficient) < 1e-9
+    h = FD_STEP
+    # finite difference in eta at 0, at EVALF_DIGITS digits, against the first-order coefficient
+    slope = ((exact.subs(point).subs(eta, h) - 1) / h).evalf(EVALF_DIGITS)
+    coefficient = sp.diff(paper.gd_ratio_first_order, eta).subs(point).evalf(EVALF_DIGITS)
+    assert abs(slope - coefficient) < FD_ATOL
     assert is_zero(paper.gd_ratio_first_order.subs(eta, 0) - 1)
 
 
@@ -110,14 +125,15 @@ def test_vc_step_is_the_scaled_gradient(paper):
 def test_vc_ratio_is_the_loss_ratio_after_the_step(paper):
     point = {a: sp.Rational(-1, 3), a_star: sp.Rational(1, 4), t: 2, sigma: 3, eta: sp.Rational(2, 5)}
     direct = (paper.loss.subs(a, a + paper.vc_step) / paper.loss).subs(point)
-    assert abs(sp.N(direct - paper.vc_ratio.subs(point), 40)) < 1e-35
+    assert abs(sp.N(direct - paper.vc_ratio.subs(point), EVALF_DIGITS)) < IDENTITY_ATOL
 
 
 def test_vc_ratio_z_depends_on_z_and_eta_alone_and_agrees_with_vc_ratio(paper):
     assert paper.vc_ratio_z.free_symbols == {z, eta}
     point = {a: sp.Rational(7, 10), a_star: sp.Rational(-1, 5), t: sp.Rational(3, 2), eta: sp.Rational(1, 3)}
     zz = sp.exp((point[a_star] - point[a]) * point[t])
-    assert abs(sp.N(paper.vc_ratio.subs(point) - paper.vc_ratio_z.subs({z: zz, eta: point[eta]}), 40)) < 1e-35
+    difference = paper.vc_ratio.subs(point) - paper.vc_ratio_z.subs({z: zz, eta: point[eta]})
+    assert abs(sp.N(difference, EVALF_DIGITS)) < IDENTITY_ATOL
 
 
 def test_vc_ratio_local_and_first_order(paper):
@@ -169,3 +185,48 @@ def test_bad_models_are_refused():
         Model(dynamics=sp.Integer(2))
     with pytest.raises(ValueError, match="steps"):
         Euler(steps=0)
+
+
+def _derive_uncached(steps, monkeypatch):
+    """Run the derivation loop over `steps` for the paper's model, bypassing (and not filling) derive's cache."""
+    import sys
+
+    module = sys.modules["analysis.derive"]  # the package attribute `analysis.derive` is the function
+    monkeypatch.setattr(module, "STEPS", steps)
+    return module._derive.__wrapped__(Model.paper())
+
+
+def _step(name, fn):
+    return Step(name, f"Test step {name}.", fn)
+
+
+def _raise_key_error_naming_a_step(model, done):
+    raise KeyError("first")  # e.g. from a lookup of its own, though "first" is derived
+
+
+def test_a_step_reading_a_result_the_model_lacks_is_skipped(monkeypatch):
+    """A step returning None is not applicable; a step reading its result (or one not yet derived) is skipped too."""
+    steps = (
+        _step("first", lambda model, done: a),
+        _step("absent", lambda model, done: None),
+        _step("uses_absent", lambda model, done: done["absent"] + done["first"]),
+        _step("uses_later", lambda model, done: done["last"]),
+        _step("last", lambda model, done: done["first"] * 2),
+    )
+    d = _derive_uncached(steps, monkeypatch)
+    assert d.names() == ("first", "last") and d.last == 2 * a
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda model, done: {}["internal"],  # a KeyError from inside the computation (e.g. SymPy)
+        lambda model, done: done["firts"],  # a typo: no step has this name
+        _raise_key_error_naming_a_step,
+    ],
+    ids=["internal", "typo", "names-a-step"],
+)
+def test_an_unrelated_key_error_in_a_step_propagates(monkeypatch, fn):
+    steps = (_step("first", lambda model, done: a), _step("broken", fn), _step("after", lambda model, done: a))
+    with pytest.raises(KeyError):
+        _derive_uncached(steps, monkeypatch)

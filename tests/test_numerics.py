@@ -128,6 +128,62 @@ def test_vc_ratio_z_is_accurate_through_the_removable_singularity(paper, f_numpy
     assert_ratio_close(got, exact)
 
 
+@pytest.mark.parametrize("zz", [1.0, 1.0 - 1e-12, 1.0 + 1e-12, 1.0 - 1e-8, 1.0 + 1e-8, 0.5, 3.0])
+@pytest.mark.parametrize("e", [1.0, 0.999999, 0.5, 1.9])
+def test_vc_ratio_z_is_relatively_accurate_next_to_the_optimum_even_where_its_limit_vanishes(f_numpy, zz, e):
+    """At eta = 1 the ratio vanishes at z = 1 ((1 - eta)^2 = 0) and is ~ (eta^2 (z - 1)/2)^2 next to it: eta - 1 is
+    formed first and the variation through exprel_2, so the relative accuracy holds there too."""
+    with mpmath.workdps(REFERENCE_DPS):
+        zm, em = mpmath.mpf(zz), mpmath.mpf(e)
+        exact = (1 - em) ** 2 if zm == 1 else ((mpmath.exp(em * (zm - 1)) - zm) / (1 - zm)) ** 2
+    got = float(f_numpy.vc_ratio_z(z=zz, eta=e))
+    assert got == exact == 0 or abs(got - exact) <= REL_TOL * abs(exact), (got, exact)
+
+
+@pytest.mark.parametrize("a_, ast_", [(1.0 + 1e-12, 1.0), (-3e-14, 0.0), (1.0 - 1e-9, 1.0)])
+def test_vc_ratio_at_eta_one_next_to_the_optimum(paper, f_numpy, a_, ast_):
+    values = {"a": a_, "a_star": ast_, "t": 1.0, "eta": 1.0}
+    assert_relative(f_numpy.vc_ratio(**values), reference(paper, "vc_ratio", **values))
+
+
+HUGE_GAP_SECONDS = 5.0
+"""Generous wall-clock bound for 4 points whose exact ratio is e^(e^(|a| t)): with mpmath's exponential guarded
+beyond 2^40 each takes microseconds; unguarded, the e^(e^(1e6)) point alone took minutes."""
+
+
+def test_vc_ratio_far_below_the_optimum_is_inf_at_once(f_numpy):
+    import time
+
+    start = time.perf_counter()
+    got = f_numpy.vc_ratio(a=np.array([-2e5, -1e6, -1e8, -1e300]), a_star=0.0, t=1.0, eta=0.5)
+    assert np.all(got == np.inf)
+    assert float(f_numpy.vc_ratio(a=-1e300, a_star=-800.0, t=1e-12, eta=0.5)) == np.inf
+    assert time.perf_counter() - start < HUGE_GAP_SECONDS
+
+
+@pytest.mark.parametrize("name", ["gd_learning_rate_max", "gd_steps_growth"])
+def test_a_division_by_zero_at_sigma_zero_is_a_value_error_naming_the_point(f_numpy, name):
+    fn = f_numpy[name]
+    values = {"a_star": 1.0, "t": 1.0, "sigma": 0.0, "eta": 0.1}
+    with pytest.raises(ValueError, match=f"{name} is undefined at .*sigma=0.0"):
+        fn(**{k: values[k] for k in fn.arguments})
+
+
+@given(x=st.floats(-50.0, 50.0))
+@example(x=0.0)
+@example(x=1e-300)
+@example(x=-1e-12)
+@example(x=0.5)  # the series' edge
+@example(x=-0.5)
+def test_exprel_2_is_accurate_through_zero(x):
+    from numerics.special import exprel_2_numpy
+
+    with mpmath.workdps(REFERENCE_DPS):
+        xm = mpmath.mpf(x)
+        exact = 2 * mpmath.nsum(lambda k: xm**k / mpmath.factorial(k + 2), [0, mpmath.inf])  # its Taylor series
+    assert_relative(exprel_2_numpy(x), exact, tol=REL_TOL)
+
+
 @given(at=st.floats(-30, 30), ast=st.floats(-30, 30), t_=times, e=st.floats(1e-3, 1.0))
 @example(at=0.5, ast=0.5, t_=1.0, e=0.5)  # a = a*: the limit (1 - eta)^2
 def test_vc_ratio_matches_its_definition(paper, f_numpy, at, ast, t_, e):
@@ -241,7 +297,7 @@ def test_rewrites_preserve_value(paper, f_numpy):
         original = paper[fn.name]
         rewritten = fn.expr.rewrite(sp.exp).replace(
             lambda e: e.func.__name__ == "expm1", lambda e: sp.exp(e.args[0]) - 1
-        )
+        ).replace(lambda e: isinstance(e, sp.UnevaluatedExpr), lambda e: e.args[0])  # grouped sums: plain sums
         zz = sp.exp((point[a_star] - point[a]) * point[t])
         pt = {**point, z: zz}
         diff = sp.N((original - rewritten).subs(pt), 30)

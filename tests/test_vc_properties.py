@@ -23,8 +23,13 @@ RTOL = 10.0 ** -(DPS - 20)
 STEPS = 8
 """Steps per run: enough for a slope, and for the iterates to cross a* when they overshoot."""
 
-SLOPE_RTOL = 1e-30
-"""Agreement of the fitted slope of log Loss against k with log c for the exact log update."""
+ETA_MIN = 1e-4
+"""Smallest eta drawn: |log c| = -2 log(1 - eta) >= 2e-4."""
+
+SLOPE_RTOL = 10 * RTOL / ETA_MIN
+"""Fitted slope of log Loss against k vs log c (exact log update): each loss within RTOL of c^k Loss_0 moves its log by
+<= RTOL, the least-squares slope by <= 2 RTOL (two points, the worst case); over |log c| >= 2 ETA_MIN that is
+<= RTOL / ETA_MIN relative, x10 margin: 1e-35."""
 
 LOSS_FLOOR = mpmath.mpf(10) ** -20
 """Loss ratios compared only down to this: a_k - a* ~ 1e-10 there, costing 10 of the DPS digits."""
@@ -51,7 +56,7 @@ BELOW_Z_CAP = mpmath.mpf(50)
 a_stars = st.floats(-2, 2)
 times = st.floats(0.2, 3)
 sigmas = st.floats(0.1, 3)
-etas = st.floats(1e-4, 0.999)
+etas = st.floats(ETA_MIN, 0.999)
 MIN_OFFSET = mpmath.mpf(10) ** -3
 """Smallest |a0 - a*| t drawn (a = a* itself is pinned with @example): DPS covers its cancellation."""
 
