@@ -94,9 +94,10 @@ def _not_normal(r: np.ndarray, scratch: np.ndarray) -> np.ndarray | None:
     return ~(np.isfinite(r) & (magnitude >= _FLOAT_TINY))
 
 
-BLOCK = 1 << 13
-"""Entries evaluated at once: the generated code's dozen temporaries, 64 KiB each at this size, stay in
-cache and are reused, where at the full size each would be a fresh, page-faulted allocation."""
+BLOCK = 1 << 15
+"""Entries evaluated at once: the generated code's dozen temporaries, 256 KiB each at this size, stay in cache
+and are reused, where at the full size each would be a fresh, page-faulted allocation (measured: 1 << 15 and
+1 << 16 beat 1 << 13 by ~10% on 10^6 points, where the per-block Python overhead starts to show)."""
 
 
 def _value_range(v: np.ndarray) -> tuple[float, float]:

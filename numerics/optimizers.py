@@ -30,6 +30,7 @@ estimates are sample means of the derived per-sample results (`sample_gradient`,
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -204,9 +205,11 @@ class _Fused:
         args = (a, a_star, t, sigma, eta)
         with np.errstate(all="ignore"):
             loss, step = (_full(v, a.shape) for v in self.kernel(*args))
+        if math.isfinite(loss.sum() + step.sum()):  # a nan or inf entry makes the sum one (so may a huge one)
+            return loss, step
         bad = np.flatnonzero(~(np.isfinite(loss) & np.isfinite(step)))
         for i in bad:
-            point = [float(v[i]) for v in args]
+            point = [float(v[i]) if np.ndim(v) else float(v) for v in args]
             loss[i], step[i] = high_precision(self.fallback, point, "loss and step", _FUSED_ARGUMENTS)
         return loss, step
 
@@ -572,10 +575,16 @@ def run(
     codes = np.full(n, _BUDGET, dtype=np.int8)
     stop = np.full(n, steps)
     fused = _fused(optimizer)
+    # Parameters shared by every run enter the fused kernel as scalars: their products stay scalar inside it.
+    shared = {f: v[0] for f in ("a_star", "t", "sigma", "eta") if (v := getattr(problem, f)).size and (v == v[0]).all()}
+
+    def fused_at(a_values, p: Problem):
+        return fused(a_values, *(shared[f] if f in shared else getattr(p, f) for f in ("a_star", "t", "sigma", "eta")))
+
     if fused is None:
         loss0, step = _loss(a0, problem), None
     else:
-        loss0, step = fused(a0, problem.a_star, problem.t, problem.sigma, problem.eta)
+        loss0, step = fused_at(a0, problem)
     final_a, final_loss = a0.copy(), loss0.copy()
     if history:
         loss_h = np.full((n, steps + 1), np.nan)
@@ -596,6 +605,7 @@ def run(
     step = step[idx] if step is not None else None
     start_loss, threshold = loss_prev, tol * loss_prev
     rises = np.zeros(idx.size, dtype=int)
+    rising = False  # whether any entry of rises is nonzero
     state = optimizer.init(a, prob)
 
     for k in range(steps):
@@ -615,7 +625,7 @@ def run(
         if all_ok and fused is None:
             loss = _loss(a_next, prob)
         elif all_ok:
-            loss, step = fused(a_next, prob.a_star, prob.t, prob.sigma, prob.eta)
+            loss, step = fused_at(a_next, prob)
         else:
             loss = np.full(idx.size, np.inf)
             sub = prob.take(ok)
@@ -623,12 +633,18 @@ def run(
                 loss[ok] = _loss(a_next[ok], sub)
             else:
                 step = np.full(idx.size, np.nan)  # never used: the runs not ok stop here
-                loss[ok], step[ok] = fused(a_next[ok], sub.a_star, sub.t, sub.sigma, sub.eta)
+                loss[ok], step[ok] = fused_at(a_next[ok], sub)
         ratio = loss / loss_prev
-        rises = np.where(ratio > 1, rises + 1, 0)
+        up = ratio > 1
+        rose = bool(up.any())
+        if rose or rising:  # the counters of consecutive rises move only while some run rises
+            rises = np.where(up, rises + 1, 0)
+            rising = rose
         with np.errstate(invalid="ignore"):  # a_next nan or inf where not ok: not converged
-            converged = (loss <= threshold) & (np.abs(a_next - prob.a_star) * prob.t <= FLOW_TOL)
-        diverged = (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss)
+            converged = loss <= threshold
+            if converged.any():  # the flow test only where the loss test passed
+                converged &= np.abs(a_next - prob.a_star) * prob.t <= FLOW_TOL
+        diverged = (rises >= DIVERGENCE_PATIENCE) & (loss > start_loss) if rising else up  # (up: all False)
         if all_ok:
             overflow = None
             recorded = idx
