@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import ClassVar
 
+import mpmath
 import numpy as np
 
 from numerics.domain import check
@@ -425,7 +426,28 @@ class VC:
         else:
             variance = _sample_mean("sample_terminal_variance", a, problem, x0)
         gradient = _sample_mean("sample_gradient", a, problem, x0)
-        return a - problem.eta * gradient / (problem.t**2 * variance), state
+        step = -problem.eta * gradient / (problem.t**2 * variance)
+        if self.variance == "minibatch":
+            for i in np.flatnonzero(~np.isfinite(step)):  # both means under- or overflowed: the ratio at high precision
+                step[i] = _minibatch_vc_step(a[i], problem.take([i]), x0[i])
+        return a + step, state
+
+
+def _minibatch_vc_step(a, problem: Problem, x0) -> float:
+    """-eta mean(g_i)/(t^2 mean(v_i)) over one run's minibatch, from the derived per-sample gradient and terminal
+    variance in mpmath at FALLBACK_DPS digits, rounded once: the two means may leave float64 together (a far below
+    a*: both underflow, 0/0) while their ratio is as representable as the population step's; nan only where the
+    ratio is undefined (every x0 is 0)."""
+    from analysis import derive
+    from numerics.compiled import FALLBACK_DPS, compile
+
+    f = compile(derive(), "mpmath")
+    a_star, t, eta = (mpmath.mpf(float(v[0])) for v in (problem.a_star, problem.t, problem.eta))
+    with mpmath.workdps(FALLBACK_DPS):
+        a, samples = mpmath.mpf(float(a)), [mpmath.mpf(float(v)) for v in x0]
+        g = mpmath.fsum(f.sample_gradient(a=a, a_star=a_star, t=t, x0=v) for v in samples)
+        v = mpmath.fsum(f.sample_terminal_variance(a=a, t=t, x0=v) for v in samples)
+        return float(-eta * g / (t**2 * v)) if v != 0 else math.nan
 
 
 @dataclass(frozen=True)

@@ -168,14 +168,24 @@ def test_overflow_is_a_status_not_a_nan():
 
 
 def test_an_undefined_step_stops_at_the_last_recorded_iterate():
-    """vc-minibatch from far below: sampled gradient and variance both underflow (0/0), the step is nan; the run is
-    diverged and its stop points at the last recorded (finite) entry of the history, with no warning."""
+    """newton from far below: gradient and Hessian both underflow (0/0), the step is nan; the run is diverged and
+    its stop points at the last recorded (finite) entry of the history, with no warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = run(OPTIMIZERS["vc-minibatch"], -800.0, eta=0.1, steps=5)
+        r = run(OPTIMIZERS["newton"], -800.0, eta=0.1, steps=5)
     assert r.status[0] == "diverged"
     stop = int(r.stop[0])
     assert np.isfinite(r.a[0, stop]) and np.isfinite(r.loss[0, stop]) and r.final_a[0] == r.a[0, stop]
+
+
+@pytest.mark.parametrize("a0", [-800.0, -30.0, -3.0])
+def test_vc_minibatch_follows_the_population_path_where_its_means_underflow(a0):
+    """Far below a* the minibatch means of gradient and variance underflow together (0/0 in float64); their ratio,
+    taken at high precision, is the population step's, so both runs end alike (overflow far below, else converge)."""
+    population = run(OPTIMIZERS["vc"], a0, eta=0.1, steps=300)
+    batch = run(OPTIMIZERS["vc-minibatch"], a0, eta=0.1, steps=300)
+    assert batch.status[0] == population.status[0] and batch.stop[0] == population.stop[0]
+    np.testing.assert_allclose(batch.final_a, population.final_a, rtol=ROUNDING)
 
 
 def test_a_loss_that_underflows_away_from_the_optimum_is_refused():
