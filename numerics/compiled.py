@@ -253,9 +253,20 @@ def _cse_grouped(exprs):
     return [(symbol, group.args[0]) for group, symbol in groups.items()] + assignments, reduced
 
 
+def _ungrouped(expr):
+    """`expr` (or a list of them) with each grouped sum (sympy.UnevaluatedExpr) a plain sum again."""
+    if isinstance(expr, list | tuple):
+        return [_ungrouped(e) for e in expr]
+    return expr.replace(lambda n: isinstance(n, sp.UnevaluatedExpr), lambda n: n.args[0])
+
+
 def generate(args, expr, backend: str):
-    """lambdify `expr` (or a list of expressions) with CSE (grouped sums first) and the project's special
-    functions (exprel, exprel_2, Lambert W) mapped for `backend`: the one place those mappings live."""
+    """lambdify `expr` (or a list of expressions) with CSE and the project's special functions (exprel, exprel_2,
+    Lambert W) mapped for `backend`: the one place those mappings live. For numpy the grouped sums are assigned
+    first (`_cse_grouped`). mpmath gets neither grouping nor CSE: its working precision absorbs the cancellation,
+    and a hoisted sub-expression (1/(z - 1)) would raise ZeroDivisionError for a Piecewise branch not taken."""
+    if backend == "mpmath":
+        return sp.lambdify(args, _ungrouped(expr), modules=_MODULES[backend], cse=False)
     return sp.lambdify(args, expr, modules=_MODULES[backend], cse=_cse_grouped)
 
 

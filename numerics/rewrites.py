@@ -156,10 +156,23 @@ def _pivot(u: sp.Expr) -> sp.Expr:
 
 log1p_rule = Rule("log1p", "log(1 + u) as log1p(u), u in expm1 form: no loss where u is small.", _log1p)
 
+def _factor_keeping_expm1(expr: sp.Expr) -> sp.Expr:
+    """factor(expr) with each expm1(x) held as a symbol (its argument untouched), then expm1(x) + 1 -> e^x."""
+    held = {f: sp.Dummy("m") for f in expr.atoms(expm1)}
+    factored = sp.factor(expr.xreplace(held)).xreplace({d: f for f, d in held.items()})
+
+    def is_exp(node):
+        return node.is_Add and len(node.args) == 2 and sp.S.One in node.args and any(
+            isinstance(arg, expm1) for arg in node.args
+        )
+
+    return factored.replace(is_exp, lambda node: sp.exp(next(arg for arg in node.args if arg != 1).args[0]))
+
+
 def _exprel_split(expr: sp.Expr) -> sp.Expr:
-    """c exprel(u) + r -> [c + r] + c u exprel_2(u)/2, where c and r are free of exprel and [c + r] is grouped
-    (sympy.UnevaluatedExpr): the generated code forms it first, so a c + r that cancels (eta - 1 at eta ~ 1) does so
-    exactly, before the small variation c u exprel_2(u)/2 is added."""
+    """c exprel(u) + r -> [c + r] + c u exprel_2(u)/2 (u > SPLIT_BELOW, else c e^u/u + [r - c/u]), where c and r
+    are free of exprel and [...] is grouped (sympy.UnevaluatedExpr): the generated code forms it first, so a sum
+    that cancels (eta - 1 at eta ~ 1) does so exactly, before the small remaining term is added."""
 
     def parts(node):
         if not isinstance(node, sp.Add):
@@ -175,14 +188,23 @@ def _exprel_split(expr: sp.Expr) -> sp.Expr:
 
     def replace(node):
         c, r, u = parts(node)
-        return sp.UnevaluatedExpr(sp.factor(c + r)) + c * u * exprel_2(u) / 2
+        split = sp.UnevaluatedExpr(sp.factor(c + r)) + c * u * exprel_2(u) / 2
+        far = c * sp.exp(u) / u + sp.UnevaluatedExpr(_factor_keeping_expm1(r - c / u))  # exprel(u) = (e^u - 1)/u
+        return sp.Piecewise((split, u > SPLIT_BELOW), (far, True))
 
     return expr.replace(lambda node: parts(node) is not None, replace)
 
 
+SPLIT_BELOW = sp.Rational(-3, 2)
+"""u above which exprel_split's form [c + r] + c u exprel_2(u)/2 is used: there exprel(u) > 1/2, so the split-off
+variation c (exprel(u) - 1) is smaller than c and [c + r] carries the cancellation. Further below, the variation is
+nearly -c and that form would cancel itself: there exprel(u) = e^u/u - 1/u gives c e^u/u + [r - c/u], the small
+exponential term added to the grouped rest (for the vc ratio: (e^u - z)/(z - 1), exact where e^u << z)."""
+
+
 exprel_split = Rule(
     "exprel_split",
-    "c exprel(u) + r as [c + r] + c u exprel_2(u)/2, [c + r] formed first: no loss where c + r cancels.",
+    "c exprel(u) + r as [c + r] + c u exprel_2(u)/2 (u > -3/2; else c e^u/u + [r - c/u]), [...] formed first.",
     _exprel_split,
 )
 

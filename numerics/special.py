@@ -22,16 +22,16 @@ and computing it exactly costs time in the size of x itself (e^(e^(2e5)) takes s
 def exp_mpmath(x):
     """e^x at mpmath's working precision; inf beyond EXP_ARG_LIMIT and 0 below -EXP_ARG_LIMIT."""
     x = mpmath.mpmathify(x)
-    if abs(x) > EXP_ARG_LIMIT:
-        return mpmath.inf if x > 0 else mpmath.zero
+    if abs(mpmath.re(x)) > EXP_ARG_LIMIT:
+        return mpmath.inf if mpmath.re(x) > 0 else mpmath.mpf(0)
     return mpmath.exp(x)
 
 
 def expm1_mpmath(x):
     """e^x - 1 at mpmath's working precision; inf beyond EXP_ARG_LIMIT and -1 below -EXP_ARG_LIMIT."""
     x = mpmath.mpmathify(x)
-    if abs(x) > EXP_ARG_LIMIT:
-        return mpmath.inf if x > 0 else -mpmath.one
+    if abs(mpmath.re(x)) > EXP_ARG_LIMIT:
+        return mpmath.inf if mpmath.re(x) > 0 else mpmath.mpf(-1)
     return mpmath.expm1(x)
 
 
@@ -74,6 +74,8 @@ def exprel_mpmath(x):
     x = mpmath.mpmathify(x)
     if x == 0:
         return mpmath.mpf(1)
+    if mpmath.isinf(x):
+        return mpmath.inf if x > 0 else mpmath.mpf(0)
     return expm1_mpmath(x) / x
 
 
@@ -124,7 +126,7 @@ def exprel_2_numpy(x):
         series = series * np.where(small, x, 0.0) + c
     safe = np.where(small | np.isinf(x), 1.0, x)
     with np.errstate(over="ignore", invalid="ignore"):
-        direct = 2 * (np.expm1(safe) - safe) / safe / safe  # x^2 in two divisions: no overflow of x^2 alone
+        direct = 2 * ((np.expm1(safe) - safe) / safe / safe)  # x^2 in two divisions: no overflow of x^2 alone
     return np.where(small, series, np.where(x == np.inf, np.inf, np.where(x == -np.inf, 0.0, direct)))
 
 
@@ -134,8 +136,8 @@ def exprel_2_mpmath(x):
     x = mpmath.mpmathify(x)
     if x == 0:
         return mpmath.mpf(1)
-    if x > EXP_ARG_LIMIT:
-        return mpmath.inf
+    if mpmath.isinf(x) or x > EXP_ARG_LIMIT:
+        return mpmath.inf if x > 0 else mpmath.mpf(0)
     with mpmath.extraprec(max(0, -int(mpmath.mag(x))) + 10):
         value = 2 * (mpmath.expm1(x) - x) / x**2
     return +value

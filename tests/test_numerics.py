@@ -140,6 +140,43 @@ def test_vc_ratio_z_is_relatively_accurate_next_to_the_optimum_even_where_its_li
     assert got == exact == 0 or abs(got - exact) <= REL_TOL * abs(exact), (got, exact)
 
 
+@given(e=st.floats(1.0, 100.0), zz=st.floats(1e-8, 0.999))
+@example(e=10.0, zz=1e-3)  # u = eta (z - 1) far below 0: the unsplit form is the accurate one there
+@example(e=100.0, zz=0.5)
+def test_vc_ratio_z_is_accurate_for_large_steps_above_the_optimum(f_numpy, e, zz):
+    def ratio(zm, em):
+        return ((mpmath.exp(em * (zm - 1)) - zm) / (1 - zm)) ** 2
+
+    with mpmath.workdps(REFERENCE_DPS):
+        zm, em = mpmath.mpf(zz), mpmath.mpf(e)
+        exact = ratio(zm, em)
+        # relative condition number in (z, eta): rounding the arguments alone moves the ratio by this many ulps
+        dz, deta = mpmath.diff(lambda v: ratio(v, em), zm), mpmath.diff(lambda v: ratio(zm, v), em)
+        condition = max(1, float((abs(zm * dz) + abs(em * deta)) / exact))
+    assert_relative(f_numpy.vc_ratio_z(z=zz, eta=e), exact, tol=REL_TOL * condition)
+
+
+@pytest.mark.parametrize(
+    "x, expected", [(-(2.0**41), 0.0), (2.0**41, math.inf), (-math.inf, 0.0), (math.inf, math.inf)]
+)
+def test_guarded_mpmath_exponentials_at_huge_arguments(x, expected):
+    from numerics.special import exp_mpmath, expm1_mpmath, exprel_2_mpmath, exprel_mpmath
+
+    assert float(exp_mpmath(x)) == expected
+    assert float(expm1_mpmath(x)) == (expected if x > 0 else -1.0)
+    with mpmath.workdps(REFERENCE_DPS):  # exprel(x) = -1/x and exprel_2(x) = -2/x (1 + 1/x) far below 0
+        exact_exprel = expected if x > 0 or math.isinf(x) else -1 / mpmath.mpf(x)
+        exact_exprel_2 = expected if x > 0 or math.isinf(x) else 2 * (-1 - mpmath.mpf(x)) / mpmath.mpf(x) ** 2
+    assert_relative(exprel_mpmath(x), exact_exprel)
+    assert_relative(exprel_2_mpmath(x), exact_exprel_2)
+
+
+def test_a_loss_whose_exponentials_pass_the_guard_is_exact(f_numpy):
+    """e^{2 a t} with a t = -1e13 lies beyond the guard (2^40): the high-precision loss is 0, as float64 rounds the
+    true value e^{-2e13} (1 - e^{-1})^2/2."""
+    assert float(f_numpy.loss(a=-1e13, a_star=-1e13 + 1, t=1.0, sigma=1.0)) == 0.0
+
+
 @pytest.mark.parametrize("a_, ast_", [(1.0 + 1e-12, 1.0), (-3e-14, 0.0), (1.0 - 1e-9, 1.0)])
 def test_vc_ratio_at_eta_one_next_to_the_optimum(paper, f_numpy, a_, ast_):
     values = {"a": a_, "a_star": ast_, "t": 1.0, "eta": 1.0}
