@@ -35,8 +35,9 @@ def expm1_mpmath(x):
     return mpmath.expm1(x)
 
 
-class exprel(sp.Function):  # noqa: N801 - the function's mathematical name
-    """exprel(x) = expm1(x)/x, continued by exprel(0) = 1."""
+class _OneAtZero(sp.Function):
+    """A function of one argument continued by the value 1 at 0; numerically, its `mp_value` (mpmath at the
+    working precision)."""
 
     nargs = 1
 
@@ -45,12 +46,9 @@ class exprel(sp.Function):  # noqa: N801 - the function's mathematical name
         if arg.is_zero:
             return sp.Integer(1)
 
-    def fdiff(self, argindex=1):
-        (x,) = self.args
-        return (sp.exp(x) * x - sp.exp(x) + 1) / x**2
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return sp.Piecewise((sp.Integer(1), sp.Eq(arg, 0)), ((sp.exp(arg) - 1) / arg, True))
+    @staticmethod
+    def mp_value(x):
+        raise NotImplementedError
 
     def _eval_evalf(self, prec):
         (x,) = self.args
@@ -58,7 +56,22 @@ class exprel(sp.Function):  # noqa: N801 - the function's mathematical name
         if not x.is_Number:
             return None
         with mpmath.workprec(prec):
-            return sp.Float(exprel_mpmath(mpmath.mpf(x._mpf_)), precision=prec)
+            return sp.Float(type(self).mp_value(mpmath.mpf(x._mpf_)), precision=prec)
+
+
+class exprel(_OneAtZero):  # noqa: N801 - the function's mathematical name
+    """exprel(x) = expm1(x)/x, continued by exprel(0) = 1."""
+
+    def fdiff(self, argindex=1):
+        (x,) = self.args
+        return (sp.exp(x) * x - sp.exp(x) + 1) / x**2
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return sp.Piecewise((sp.Integer(1), sp.Eq(arg, 0)), ((sp.exp(arg) - 1) / arg, True))
+
+    @staticmethod
+    def mp_value(x):
+        return exprel_mpmath(x)
 
 
 def exprel_numpy(x):
@@ -79,16 +92,9 @@ def exprel_mpmath(x):
     return expm1_mpmath(x) / x
 
 
-class exprel_2(sp.Function):  # noqa: N801 - the function's mathematical name
+class exprel_2(_OneAtZero):  # noqa: N801 - the function's mathematical name
     """exprel_2(x) = 2 (e^x - 1 - x)/x^2 = 2 int_0^1 (1 - s) e^{s x} ds, continued by exprel_2(0) = 1; so that
     exprel(x) = 1 + x exprel_2(x)/2 separates exprel's value at 0 from its variation."""
-
-    nargs = 1
-
-    @classmethod
-    def eval(cls, arg):
-        if arg.is_zero:
-            return sp.Integer(1)
 
     def fdiff(self, argindex=1):
         (x,) = self.args
@@ -97,13 +103,9 @@ class exprel_2(sp.Function):  # noqa: N801 - the function's mathematical name
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return sp.Piecewise((sp.Integer(1), sp.Eq(arg, 0)), (2 * (sp.exp(arg) - 1 - arg) / arg**2, True))
 
-    def _eval_evalf(self, prec):
-        (x,) = self.args
-        x = x.evalf(prec)
-        if not x.is_Number:
-            return None
-        with mpmath.workprec(prec):
-            return sp.Float(exprel_2_mpmath(mpmath.mpf(x._mpf_)), precision=prec)
+    @staticmethod
+    def mp_value(x):
+        return exprel_2_mpmath(x)
 
 
 EXPREL_2_SERIES_RADIUS = 0.5
