@@ -13,7 +13,7 @@ import sympy as sp
 
 from analysis.derivation import Derivation
 from analysis.symbols import SYMBOLS
-from numerics.domain import check_range
+from numerics.domain import check_range, value_range
 from numerics.rewrites import FLOAT_RULES, apply_rules
 from numerics.special import (
     exp_mpmath,
@@ -100,12 +100,6 @@ and are reused, where at the full size each would be a fresh, page-faulted alloc
 1 << 16 beat 1 << 13 by ~10% on 10^6 points, where the per-block Python overhead starts to show)."""
 
 
-def _value_range(v: np.ndarray) -> tuple[float, float]:
-    if v.size == 0:
-        return math.inf, -math.inf
-    return float(v.min()), float(v.max())
-
-
 FALLBACK_DPS = 40
 """Digits for re-evaluating entries whose float64 evaluation over- or underflowed: float64's
 16 digits plus margin for the cancellation of unrewritten forms at extreme arguments."""
@@ -174,7 +168,7 @@ class CompiledFunction:
         if len(arrays) != len(self.arguments):
             raise TypeError(f"{self.name}.unchecked() takes {len(self.arguments)} arrays: {', '.join(self.arguments)}")
         values = [np.asarray(v, dtype=float) for v in arrays]
-        return self._call_numpy(values, [_value_range(v) for v in values])
+        return self._call_numpy(values, [value_range(v) for v in values])
 
     def _call_numpy(self, values, ranges):
         """The kernel over the broadcast of `values` (entries within `ranges`), block by block; entries

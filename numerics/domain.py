@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DOMAINS", "Domain", "check", "check_range"]
+__all__ = ["DOMAINS", "Domain", "check", "check_range", "value_range"]
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,21 @@ def _real_scalar(v) -> bool:
     return True
 
 
+def value_range(array: np.ndarray) -> tuple[float, float]:
+    """The least and greatest entries of a float64 array (inf, -inf when it is empty), by two reductions and no
+    temporary array: a nan propagates into both, an infinity into one."""
+    if array.size == 0:
+        return math.inf, -math.inf
+    return float(array.min()), float(array.max())
+
+
 def check_range(name: str, value) -> tuple[np.ndarray, float, float]:
-    """The value as a float64 array with its least and greatest entries (inf, -inf when empty), or
-    ValueError naming `name` if it is outside its domain. Two reductions and no temporary array: a nan
-    propagates into both, an infinity into one."""
+    """The value as a float64 array with its `value_range`, or ValueError naming `name` if it is outside its
+    domain."""
     array = _as_real_array(name, value)
-    if array.ndim == 0:
-        least = greatest = float(array)
-    elif array.size == 0:
-        return array, math.inf, -math.inf
-    else:
-        least, greatest = float(array.min()), float(array.max())
+    least, greatest = value_range(array)
+    if array.size == 0:
+        return array, least, greatest
     if not (math.isfinite(least) and math.isfinite(greatest)):
         raise ValueError(f"{name} must be finite")
     domain = DOMAINS[name]

@@ -140,9 +140,12 @@ def _underflow_error(a0, a_star, t, sigma) -> str | None:
                     + 2 * np.log(-np.expm1(-w[far])))
     if float(np.min(log_loss)) > _LOG_FLOAT_TINY:
         return None
-    lowest = float(a0[far][np.argmin(log_loss)])
+    return _underflow_message(float(a0[far][np.argmin(log_loss)]), a_star, t, sigma)
+
+
+def _underflow_message(a0: float, a_star: float, t: float, sigma: float) -> str:
     name = "sigma" if sigma < 1 else "a_star"
-    return (f"{name}: the loss at a0 = {lowest:g} (a_star = {a_star:g}, t = {t:g}, sigma = {sigma:g}) underflows"
+    return (f"{name}: the loss at a0 = {a0:g} (a_star = {a_star:g}, t = {t:g}, sigma = {sigma:g}) underflows"
             " float64; raise sigma or a_star")
 
 
@@ -444,10 +447,10 @@ def _minibatch_vc_step(a, problem: Problem, x0) -> float:
     f = compile(derive(), "mpmath")
     a_star, t, eta = (mpmath.mpf(float(v[0])) for v in (problem.a_star, problem.t, problem.eta))
     with mpmath.workdps(FALLBACK_DPS):
-        a, samples = mpmath.mpf(float(a)), [mpmath.mpf(float(v)) for v in x0]
-        g = mpmath.fsum(f.sample_gradient(a=a, a_star=a_star, t=t, x0=v) for v in samples)
-        v = mpmath.fsum(f.sample_terminal_variance(a=a, t=t, x0=v) for v in samples)
-        return float(-eta * g / (t**2 * v)) if v != 0 else math.nan
+        a, samples = mpmath.mpf(float(a)), [mpmath.mpf(float(x)) for x in x0]
+        gradient = mpmath.fsum(f.sample_gradient(a=a, a_star=a_star, t=t, x0=x) for x in samples)
+        variance = mpmath.fsum(f.sample_terminal_variance(a=a, t=t, x0=x) for x in samples)
+        return float(-eta * gradient / (t**2 * variance)) if variance != 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -598,10 +601,11 @@ def run(
     stop = np.full(n, steps)
     fused = _fused(optimizer)
     # Parameters shared by every run enter the fused kernel as scalars: their products stay scalar inside it.
-    shared = {f: v[0] for f in ("a_star", "t", "sigma", "eta") if (v := getattr(problem, f)).size and (v == v[0]).all()}
+    parameters = _FUSED_ARGUMENTS[1:]
+    shared = {f: v[0] for f in parameters if (v := getattr(problem, f)).size and (v == v[0]).all()}
 
     def fused_at(a_values, p: Problem):
-        return fused(a_values, *(shared[f] if f in shared else getattr(p, f) for f in ("a_star", "t", "sigma", "eta")))
+        return fused(a_values, *(shared[f] if f in shared else getattr(p, f) for f in parameters))
 
     if fused is None:
         loss0, step = _loss(a0, problem), None
@@ -618,7 +622,7 @@ def run(
     lost = (loss0 < _FLOAT_TINY) & ~near
     if lost.any():  # no ratio to record from a loss of 0 (or a subnormal) away from the optimum
         i = int(np.flatnonzero(lost)[0])
-        raise ValueError(_underflow_error(a0[i : i + 1], problem.a_star[i], problem.t[i], problem.sigma[i]))
+        raise ValueError(_underflow_message(*(float(v[i]) for v in (a0, problem.a_star, problem.t, problem.sigma))))
     done0 = (loss0 == 0) & near  # started at the optimum
     codes[done0], stop[done0] = _CONVERGED, 0
     idx = np.flatnonzero(~done0)

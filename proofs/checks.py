@@ -269,10 +269,16 @@ def float64_agreement(values, truths, what: str, point_at: Callable[[int], Mappi
 
 
 def condition_number(expr: sp.Expr, arguments: tuple[sp.Symbol, ...]):
-    """The relative condition number sum_i |x_i df/dx_i| / |f| of `expr` in `arguments`, as an mpmath function of
-    those arguments (derived by differentiation; used to scale float64 tolerances)."""
-    f = sp.Add(*(sp.Abs(x * sp.diff(expr, x)) for x in arguments)) / sp.Abs(expr)
-    return sp.lambdify(arguments, f, "mpmath")
+    """The relative condition number sum_i |x_i df/dx_i| / |f| of `expr` in `arguments` (every free symbol of it),
+    as an mpmath function of keyword arguments named after them (extra keywords ignored), derived by
+    differentiation; it scales float64 tolerances.
+
+    >>> from analysis.symbols import a, sigma, t
+    >>> float(condition_number(sp.exp(a * t), (a, t))(a=mpmath.mpf(2), t=mpmath.mpf(3), sigma=mpmath.mpf(1)))
+    12.0
+    """
+    f = sp.lambdify(arguments, sp.Add(*(sp.Abs(x * sp.diff(expr, x)) for x in arguments)) / sp.Abs(expr), "mpmath")
+    return lambda **values: f(*(values[x.name] for x in arguments))
 
 
 def numeric_identity(
@@ -282,6 +288,7 @@ def numeric_identity(
     lhs: Callable[..., object],
     rhs: Callable[..., object],
     lhs64: Callable[..., np.ndarray] | None = None,
+    condition: Callable[..., object] | None = None,
     what: str = "lhs = rhs",
 ) -> Outcome:
     """Check lhs == rhs at `settings.samples` points of `region`.
@@ -289,7 +296,8 @@ def numeric_identity(
     `lhs` and `rhs` take keyword mpf arguments and are evaluated inside `mpmath.workdps(settings.dps)`;
     they must agree to `mp_rtol(dps)` (else refuted, with the point). `lhs64`, if given, takes keyword
     float64 arrays; it must agree with the high-precision `rhs` to `F64_RTOL` (else inconclusive:
-    the mathematics may hold while the float64 evaluation is inaccurate).
+    the mathematics may hold while the float64 evaluation is inaccurate), times `condition` (keyword mpf
+    arguments, e.g. from `condition_number`) where that is given and above 1.
     """
     sample = draw(region, settings)
     tol_mp = mp_rtol(settings.dps)
@@ -312,8 +320,12 @@ def numeric_identity(
             worst_mp = max(worst_mp, error)
         if lhs64 is not None:
             values = np.broadcast_to(np.asarray(lhs64(**sample), dtype=float), (settings.samples,))
+            conditions = None
+            if condition is not None:
+                conditions = [condition(**{k: mpmath.mpf(v) for k, v in p.items()}) for p in points(sample)]
             worst_64, failed = float64_agreement(
-                values, truths, what, lambda index: points({k: v[index : index + 1] for k, v in sample.items()})[0]
+                values, truths, what, lambda index: points({k: v[index : index + 1] for k, v in sample.items()})[0],
+                conditions,
             )
             if failed is not None:
                 return failed
